@@ -1,0 +1,36 @@
+"""The code location: one Definitions object for the whole asset graph.
+
+Assets, checks and sensors are collected from their packages, and resources from every module of
+`asknews_assets.resources` that offers `resources_for(deployment)`, so a new stage is added by
+adding its modules, not by editing a central list.
+"""
+
+import pkgutil
+from importlib import import_module
+
+from dagster import (
+    Definitions,
+    SensorDefinition,
+    load_asset_checks_from_package_module,
+    load_assets_from_package_module,
+)
+
+from asknews_assets import assets, checks, jobs, sensors
+from asknews_assets.resources import build_resources
+
+
+def _definitions_in(package, kind: type) -> list:
+    found = []
+    for module_info in pkgutil.iter_modules(package.__path__):
+        module = import_module(f"{package.__name__}.{module_info.name}")
+        found.extend(value for value in vars(module).values() if isinstance(value, kind))
+    return found
+
+
+defs = Definitions(
+    assets=load_assets_from_package_module(assets),
+    asset_checks=load_asset_checks_from_package_module(checks),
+    jobs=jobs.ALL_JOBS,
+    sensors=_definitions_in(sensors, SensorDefinition),
+    resources=build_resources(),
+)

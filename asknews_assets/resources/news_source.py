@@ -1,0 +1,105 @@
+"""News sources: one interface, a file implementation here and the AskNews SDK in asknews_source.py.
+
+A source answers three questions: which country x language partitions it holds, a fingerprint of
+each (so a sensor can tell when a partition changed), and the records of one partition.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from dagster import ConfigurableResource
+from pydantic import Field
+
+from asknews_assets.ingest.articles import SourceRecord
+from asknews_assets.partitions import ArticlePartition, InvalidPartitionKey
+
+FILE_SUFFIXES = (".jsonl", ".parquet")
+
+
+class NewsSource(ConfigurableResource):
+    """Interface of every news source (assets and sensors depend on this type only)."""
+
+    @property
+    def backend(self) -> str:
+        raise NotImplementedError
+
+    def list_partitions(self) -> list[ArticlePartition]:
+        raise NotImplementedError
+
+    def fingerprint(self, partition: ArticlePartition) -> str:
+        raise NotImplementedError
+
+    def read_partition(self, partition: ArticlePartition) -> Iterator[SourceRecord]:
+        raise NotImplementedError
+
+
+class FileNewsSource(NewsSource):
+    """JSONL or Parquet files laid out as `<directory>/<language>/<COUNTRY>.jsonl|.parquet`.
+
+    The layout routes every record to exactly one partition, so a malformed line is rejected in the
+    partition it was delivered to and never silently lost. Files outside the layout are reported by
+    `unroutable_files` (the discovery sensor logs them).
+    """
+
+    directory: str = Field(description="Folder holding <language>/<COUNTRY>.jsonl or .parquet files.")
+
+    @property
+    def backend(self) -> str:
+        return "files"
+
+    @property
+    def root(self) -> Path:
+        root = Path(self.directory)
+        if not root.is_dir():
+            raise FileNotFoundError(f"news source folder {root} does not exist (set ASKNEWS_SOURCE_DIR)")
+        return root
+
+    def _candidate_files(self) -> Iterator[tuple[Path, ArticlePartition | None]]:
+        for path in sorted(self.root.glob("*/*")):
+            if path.suffix not in FILE_SUFFIXES or not path.is_file():
+                continue
+            try:
+                yield path, ArticlePartition(country=path.stem, language=path.parent.name)
+            except InvalidPartitionKey:
+                yield path, None
+
+    def unroutable_files(self) -> list[str]:
+        return [str(path) for path, partition in self._candidate_files() if partition is None]
+
+    def list_partitions(self) -> list[ArticlePartition]:
+        return sorted({partition for _, partition in self._candidate_files() if partition is not None})
+
+    def files_of(self, partition: ArticlePartition) -> list[Path]:
+        # The partition is validated, so these names cannot escape the folder.
+        return [
+            path
+            for suffix in FILE_SUFFIXES
+            if (path := self.root / partition.language / f"{partition.country}{suffix}").is_file()
+        ]
+
+    def fingerprint(self, partition: ArticlePartition) -> str:
+        digest = hashlib.sha256()
+        for path in self.files_of(partition):
+            stat = path.stat()
+            digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+        return digest.hexdigest()[:16]
+
+    def read_partition(self, partition: ArticlePartition) -> Iterator[SourceRecord]:
+        for path in self.files_of(partition):
+            where = f"{partition.language}/{path.name}"
+            if path.suffix == ".jsonl":
+                with path.open("rb") as handle:
+                    for number, line in enumerate(handle, 1):
+                        if line.strip():
+                            yield SourceRecord(f"{where}:{number}", line.rstrip(b"\r\n"))
+            else:
+                table = pq.read_table(path)
+                for number, row in enumerate(table.to_pylist(), 1):
+                    # Parquet may type the date column; the validator reads ISO 8601 strings.
+                    row = {k: v.isoformat() if isinstance(v, (date, datetime)) else v for k, v in row.items()}
+                    yield SourceRecord(f"{where}#row{number}", row)

@@ -1,0 +1,1 @@
+"""Sensors: partition discovery and publication."""

@@ -1,0 +1,37 @@
+"""Where things live, read once from the environment.
+
+Every path the assets use derives from ASKNEWS_DATA_DIR (default: the repository's data/ folder),
+so that tests and deployments can point a whole run somewhere else with one variable.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("ASKNEWS_DATA_DIR", PROJECT_ROOT / "data")).resolve()
+
+
+def sample_corpus_dir() -> Path:
+    return PROJECT_ROOT / "data" / "sample"
+
+
+def source_dir() -> Path:
+    """Folder read by the file news source (default: the bundled sample corpus)."""
+    return Path(os.environ.get("ASKNEWS_SOURCE_DIR", sample_corpus_dir())).resolve()
+
+
+def warehouse_path() -> Path:
+    return Path(os.environ.get("ASKNEWS_DUCKDB_PATH", data_dir() / "warehouse" / "asknews.duckdb")).resolve()
+
+
+def deployment() -> str:
+    """Which resource set the definitions bind: 'local' (offline, embedded) or 'production'."""
+    value = os.environ.get("ASKNEWS_DEPLOYMENT", "local")
+    if value not in ("local", "production"):
+        raise ValueError(f"ASKNEWS_DEPLOYMENT must be 'local' or 'production', not {value!r}")
+    return value
