@@ -15,7 +15,7 @@ def check(root: Path) -> list[str]:
     per_language: Counter[str] = Counter()
     countries: set[str] = set()
     ids: set[str] = set()
-    for path in sorted(root.glob("*/*.jsonl")):
+    for path in sorted(root.glob("*/??.jsonl")):  # curated files; <COUNTRY>.<drop>.jsonl are raw feed drops
         language, country = path.parent.name, path.stem
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             where = f"{path.relative_to(root)}:{n}"
