@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dagster import DagsterInstance
+from dagster import DagsterInstance, instance_for_test
 
 from asknews_assets.resources.news_source import FileNewsSource
 from asknews_assets.resources.warehouse import Warehouse
@@ -20,7 +20,10 @@ def warehouse(tmp_path: Path) -> Warehouse:
 
 @pytest.fixture
 def instance(tmp_path: Path) -> Iterator[DagsterInstance]:
-    with DagsterInstance.temporary(tempdir=str(tmp_path / "dagster_home")) as temporary:
+    """A real Dagster instance with SQLite storage in a temporary DAGSTER_HOME."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    with instance_for_test(temp_dir=str(home)) as temporary:
         yield temporary
 
 

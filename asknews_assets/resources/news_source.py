@@ -39,8 +39,10 @@ class NewsSource(ConfigurableResource):
 
 
 class FileNewsSource(NewsSource):
-    """JSONL or Parquet files laid out as `<directory>/<language>/<COUNTRY>.jsonl|.parquet`.
+    """JSONL or Parquet files laid out as `<directory>/<language>/<COUNTRY>[.<drop>].jsonl|.parquet`.
 
+    Several drops may feed one partition (`FR.jsonl`, `FR.wire-2024-03.jsonl`); they are read in
+    name order.
     The layout routes every record to exactly one partition, so a malformed line is rejected in the
     partition it was delivered to and never silently lost. Files outside the layout are reported by
     `unroutable_files` (the discovery sensor logs them).
@@ -64,7 +66,7 @@ class FileNewsSource(NewsSource):
             if path.suffix not in FILE_SUFFIXES or not path.is_file():
                 continue
             try:
-                yield path, ArticlePartition(country=path.stem, language=path.parent.name)
+                yield path, ArticlePartition(country=path.name.split(".")[0], language=path.parent.name)
             except InvalidPartitionKey:
                 yield path, None
 
@@ -75,12 +77,11 @@ class FileNewsSource(NewsSource):
         return sorted({partition for _, partition in self._candidate_files() if partition is not None})
 
     def files_of(self, partition: ArticlePartition) -> list[Path]:
-        # The partition is validated, so these names cannot escape the folder.
-        return [
-            path
-            for suffix in FILE_SUFFIXES
-            if (path := self.root / partition.language / f"{partition.country}{suffix}").is_file()
-        ]
+        # The partition is validated, so these patterns cannot escape the folder.
+        folder = self.root / partition.language
+        found = {path for suffix in FILE_SUFFIXES for path in folder.glob(f"{partition.country}{suffix}")}
+        found |= {path for suffix in FILE_SUFFIXES for path in folder.glob(f"{partition.country}.*{suffix}")}
+        return sorted(path for path in found if path.is_file())
 
     def fingerprint(self, partition: ArticlePartition) -> str:
         digest = hashlib.sha256()

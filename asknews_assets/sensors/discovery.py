@@ -51,7 +51,7 @@ def news_source_discovery_sensor(context: SensorEvaluationContext, source: NewsS
         return SkipReason(f"{len(holdings)} partitions, none new or changed")
     return SensorResult(
         run_requests=[
-            RunRequest(partition_key=key, run_key=f"{key}@{holdings[key]}", tags={"discovered_by": context.sensor_name})
+            RunRequest(partition_key=key, run_key=f"{key}@{holdings[key]}")
             for key in to_run
         ],
         dynamic_partitions_requests=[country_partitions.build_add_request(new_countries)] if new_countries else [],

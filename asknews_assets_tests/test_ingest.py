@@ -1,0 +1,146 @@
+"""The raw layer as a plain function: every reject reason, normalisation and deduplication."""
+
+import json
+from datetime import datetime, timezone
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from asknews_assets.ingest.articles import IngestLimits, RejectReason, SourceRecord, ingest_partition
+from asknews_assets.ingest.normalize import canonical_url, clean_text, parse_pub_date
+from asknews_assets.partitions import ArticlePartition
+from asknews_assets_tests.conftest import article, write_corpus
+
+MX_ES = ArticlePartition("MX", "es")
+
+
+def test_clean_text_strips_markup_and_folds_whitespace():
+    raw = "<div><p>Hola&nbsp;&amp; <b>adiós</b></p><script>alert(1)</script><p>Segundo\u200b   párrafo</p></div>"
+    assert clean_text(raw) == "Hola & adiós\nSegundo párrafo"
+    assert clean_text("Cafe\u0301") == "Café"  # NFC
+    assert clean_text("a < b and c > d") == "a < b and c > d"  # not markup
+
+
+def test_canonical_url_drops_tracking_and_fragments():
+    assert canonical_url("HTTPS://WWW.News.Example/a/b/?utm_source=x&id=2&fbclid=1#top") == "https://news.example/a/b?id=2"
+    assert canonical_url("https://news.example/a/b") == canonical_url("https://news.example/a/b/")
+
+
+def test_dates_are_utc():
+    assert parse_pub_date("2024-03-01T10:00:00-06:00") == datetime(2024, 3, 1, 16, tzinfo=timezone.utc)
+    assert parse_pub_date("2024-03-01T10:00:00Z") == datetime(2024, 3, 1, 10, tzinfo=timezone.utc)
+    assert parse_pub_date("2024-03-01").tzinfo == timezone.utc
+
+
+def test_every_reject_reason_from_a_malformed_file(tmp_path):
+    nested = "[" * 100_000 + "]" * 100_000
+    lines = [
+        article("ok-1"),
+        article("ok-2", article_url="https://news.example/ok-2?utm_medium=social", title="<h1>Título</h1>"),
+        '{"article_id": "broken", ',  # invalid JSON
+        nested,  # nesting deeper than the parser allows
+        "[1, 2, 3]",  # not an object
+        {k: v for k, v in article("no-text").items() if k != "text"},
+        article("bad-type", text=["not", "a", "string"]),
+        article("bad-date", pub_date="first of March"),
+        article("empty", text="<p> &nbsp; </p>"),
+        article("long", text="palabra " * 20),
+        article("lang", language="xx"),
+        article("country", country="ZZ"),
+        article("other-lang", language="pt"),
+        article("other-country", country="AR"),
+        article("ok-1", article_url="https://news.example/again", text="Otro texto distinto."),
+        article("dup-url", article_url="https://www.news.example/ok-2/#comments", text="Texto nuevo."),
+        article("dup-text", text="  EL ARTÍCULO ok-1 cuenta una historia distinta sobre la ciudad de Monterrey. "),
+        b'{"article_id": "\xff\xfe garbage"}',
+        "x" * 2_000,
+    ]
+    source = write_corpus(tmp_path, {"es/MX.jsonl": lines})
+    result = ingest_partition(source.read_partition(MX_ES), MX_ES, IngestLimits(max_text_chars=100, max_record_bytes=1_500))
+
+    assert result.read == len(lines)
+    assert len(result.accepted) + len(result.rejected) == result.read
+    assert [a.article_id for a in result.accepted] == ["ok-1", "ok-2"]
+    by_location = {r.source_location: r.reason for r in result.rejected}
+    expected = [
+        RejectReason.INVALID_JSON,
+        RejectReason.RECORD_TOO_LARGE,
+        RejectReason.NOT_AN_OBJECT,
+        RejectReason.MISSING_FIELD,
+        RejectReason.INVALID_FIELD,
+        RejectReason.INVALID_DATE,
+        RejectReason.EMPTY_TEXT,
+        RejectReason.TEXT_TOO_LONG,
+        RejectReason.UNKNOWN_LANGUAGE,
+        RejectReason.INVALID_COUNTRY,
+        RejectReason.LANGUAGE_MISMATCH,
+        RejectReason.COUNTRY_MISMATCH,
+        RejectReason.DUPLICATE_ID,
+        RejectReason.DUPLICATE_URL,
+        RejectReason.DUPLICATE_TEXT,
+        RejectReason.INVALID_ENCODING,
+        RejectReason.RECORD_TOO_LARGE,
+    ]
+    assert [by_location[f"es/MX.jsonl:{n}"] for n in range(3, len(lines) + 1)] == expected
+    assert set(RejectReason) == set(expected)
+    assert all(len(r.excerpt) <= 300 for r in result.rejected)
+    assert result.rejects_by_reason()["record too large"] == 2
+
+
+def test_deeply_nested_json_within_size_limit_is_invalid_json():
+    record = SourceRecord("x:1", "[" * 50_000 + "]" * 50_000)
+    result = ingest_partition([record], MX_ES)
+    assert [r.reason for r in result.rejected] == [RejectReason.INVALID_JSON]
+
+
+def test_accepted_article_is_normalised(tmp_path):
+    source = write_corpus(
+        tmp_path,
+        {"es/MX.jsonl": [article("a", country=" mx ", language="ES", title="<b>Hola</b> &amp; más", article_url="https://www.news.example/a/?utm_source=x")]},
+    )
+    (accepted,) = ingest_partition(source.read_partition(MX_ES), MX_ES).accepted
+    assert (accepted.country, accepted.language, accepted.title) == ("MX", "es", "Hola & más")
+    assert accepted.canonical_url == "https://news.example/a"
+    assert accepted.pub_date == datetime(2024, 3, 1, 16, tzinfo=timezone.utc)
+    assert accepted.source_location == "es/MX.jsonl:1"
+
+
+def test_parquet_files_are_read_like_jsonl(tmp_path):
+    rows = [article("p1"), article("p2", pub_date=None)]
+    table = pa.Table.from_pylist([{**rows[0], "pub_date": datetime(2024, 3, 2, tzinfo=timezone.utc)}, rows[1]])
+    (tmp_path / "es").mkdir()
+    pq.write_table(table, tmp_path / "es" / "MX.parquet")
+    source = write_corpus(tmp_path / "unused", {})
+    source = type(source)(directory=str(tmp_path))
+    result = ingest_partition(source.read_partition(MX_ES), MX_ES)
+    assert [a.article_id for a in result.accepted] == ["p1"]
+    assert [(r.source_location, r.reason) for r in result.rejected] == [("es/MX.parquet#row2", RejectReason.MISSING_FIELD)]
+
+
+def test_source_lists_only_valid_partitions(tmp_path):
+    source = write_corpus(
+        tmp_path,
+        {"es/MX.jsonl": [article("a")], "en/US.jsonl": [article("b", "US", "en")], "xx/MX.jsonl": [], "es/mexico.jsonl": []},
+    )
+    (tmp_path / "es" / "notes.txt").write_text("ignored")
+    assert [str(p) for p in source.list_partitions()] == ["MX|es", "US|en"]
+    assert sorted(p.rsplit("/", 2)[-2] + "/" + p.rsplit("/", 1)[-1] for p in source.unroutable_files()) == [
+        "es/mexico.jsonl",
+        "xx/MX.jsonl",
+    ]
+    before = source.fingerprint(MX_ES)
+    assert before == source.fingerprint(MX_ES)
+    write_corpus(tmp_path, {"es/MX.jsonl": [article("a"), article("c")]})
+    assert source.fingerprint(MX_ES) != before
+
+
+def test_missing_source_folder_names_the_setting(tmp_path):
+    source = write_corpus(tmp_path / "nowhere", {})
+    with pytest.raises(FileNotFoundError, match="ASKNEWS_SOURCE_DIR"):
+        source.list_partitions()
+
+
+def test_json_line_payload_round_trip():
+    record = SourceRecord("x:1", json.dumps(article("a")).encode())
+    assert ingest_partition([record], MX_ES).accepted[0].article_id == "a"

@@ -1,0 +1,91 @@
+"""raw_articles materialised with Dagster against a temporary DuckDB file."""
+
+from dagster import AssetSelection, MultiPartitionKey, materialize
+
+from asknews_assets.assets.raw import raw_articles
+from asknews_assets.checks.raw import raw_articles_accounted, raw_articles_unique
+from asknews_assets_tests.conftest import article, write_corpus
+
+
+def _materialize(source, warehouse, instance, key="MX|es"):
+    return materialize(
+        [raw_articles, raw_articles_accounted, raw_articles_unique],
+        partition_key=key,
+        resources={"source": source, "warehouse": warehouse},
+        instance=instance,
+    )
+
+
+def _table(warehouse, sql):
+    with warehouse.get_connection() as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_partition_is_materialised_with_rejects_and_metadata(tmp_path, warehouse, instance):
+    instance.add_dynamic_partitions("country", ["MX", "AR"])
+    source = write_corpus(
+        tmp_path / "corpus",
+        {
+            "es/MX.jsonl": [article("a"), article("b", text="Texto <i>b</i>"), "not json", article("a")],
+            "es/AR.jsonl": [article("c", "AR")],
+        },
+    )
+    result = _materialize(source, warehouse, instance)
+    assert result.success
+    (materialization,) = result.asset_materializations_for_node("raw_articles")
+    metadata = {k: v.value for k, v in materialization.metadata.items()}
+    assert (metadata["read"], metadata["accepted"], metadata["rejected"]) == (4, 2, 2)
+    assert metadata["dagster/row_count"] == 2
+    assert "invalid JSON" in metadata["rejects_by_reason"] and "duplicate article id" in metadata["rejects_by_reason"]
+    assert "Titular a" in metadata["preview"]
+    assert materialization.partition == "MX|es"
+
+    assert _table(warehouse, "SELECT article_id, text FROM raw_articles ORDER BY 1") == [
+        ("a", "El artículo a cuenta una historia distinta sobre la ciudad de Monterrey."),
+        ("b", "Texto b"),
+    ]
+    assert _table(warehouse, "SELECT source_location, reason FROM raw_article_rejects ORDER BY 1") == [
+        ("es/MX.jsonl:3", "invalid JSON"),
+        ("es/MX.jsonl:4", "duplicate article id"),
+    ]
+    checks = {e.asset_check_key.name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks == {"raw_articles_accounted": True, "raw_articles_unique": True}
+
+
+def test_rematerialising_replaces_the_partition_only(tmp_path, warehouse, instance):
+    instance.add_dynamic_partitions("country", ["MX", "AR"])
+    source = write_corpus(tmp_path / "corpus", {"es/MX.jsonl": [article("a"), "oops"], "es/AR.jsonl": [article("c", "AR")]})
+    assert _materialize(source, warehouse, instance, "AR|es").success
+    assert _materialize(source, warehouse, instance).success
+    first = _table(warehouse, "SELECT * EXCLUDE (pub_date) FROM raw_articles ORDER BY article_id")
+    assert _materialize(source, warehouse, instance, MultiPartitionKey({"country": "MX", "language": "es"})).success
+    assert _table(warehouse, "SELECT * EXCLUDE (pub_date) FROM raw_articles ORDER BY article_id") == first
+    assert _table(warehouse, "SELECT count(*) FROM raw_article_rejects") == [(1,)]
+    assert _table(warehouse, "SELECT country, read, accepted, rejected FROM raw_ingest_stats ORDER BY 1") == [
+        ("AR", 1, 1, 0),
+        ("MX", 2, 1, 1),
+    ]
+
+    # The source changes: the partition follows it, the other partition is untouched.
+    write_corpus(tmp_path / "corpus", {"es/MX.jsonl": [article("z")]})
+    assert _materialize(source, warehouse, instance).success
+    assert _table(warehouse, "SELECT article_id FROM raw_articles ORDER BY 1") == [("c",), ("z",)]
+    assert _table(warehouse, "SELECT count(*) FROM raw_article_rejects") == [(0,)]
+
+
+def test_check_fails_when_the_table_loses_rows(tmp_path, warehouse, instance):
+    instance.add_dynamic_partitions("country", ["MX"])
+    source = write_corpus(tmp_path / "corpus", {"es/MX.jsonl": [article("a"), article("b")]})
+    assert _materialize(source, warehouse, instance).success
+    with warehouse.get_connection() as conn:
+        conn.execute("DELETE FROM raw_articles WHERE article_id = 'b'")
+    result = materialize(
+        [raw_articles, raw_articles_accounted],
+        resources={"source": source, "warehouse": warehouse},
+        instance=instance,
+        selection=AssetSelection.checks(raw_articles_accounted),
+        raise_on_error=False,
+    )
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert evaluation.passed is False
+    assert evaluation.metadata["partitions_broken"].value == 1
