@@ -35,3 +35,23 @@ def deployment() -> str:
     if value not in ("local", "production"):
         raise ValueError(f"ASKNEWS_DEPLOYMENT must be 'local' or 'production', not {value!r}")
     return value
+
+
+def cache_dir() -> Path:
+    """Converted translation models, downloaded base models, benchmark fixtures."""
+    return data_dir() / "cache"
+
+
+def dataset_store_dir() -> Path:
+    """Versioned dataset exports: <dataset_store_dir>/<version>/."""
+    return data_dir() / "datasets"
+
+
+def model_store_dir() -> Path:
+    """Fine-tuned models: <model_store_dir>/gliner-<variant>/<version>/."""
+    return data_dir() / "models"
+
+
+def publish_dir() -> Path:
+    """The local publish target: one folder per Hub repository, with the Hub's layout."""
+    return Path(os.environ.get("ASKNEWS_PUBLISH_DIR", data_dir() / "publish")).resolve()

@@ -88,3 +88,7 @@ class ArticlePartition:
 
     def __str__(self) -> str:
         return f"{self.country}|{self.language}"
+
+
+MODEL_VARIANTS: tuple[str, ...] = ("small", "medium", "large")
+model_variant_partitions = StaticPartitionsDefinition(list(MODEL_VARIANTS))
