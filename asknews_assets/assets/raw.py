@@ -3,7 +3,7 @@
 
 from datetime import datetime, timezone
 
-from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetKey, Backoff, Config, MaterializeResult, MetadataValue, RetryPolicy, asset
 
 from asknews_assets.ingest.articles import IngestLimits, article_rows, ingest_partition, reject_rows
 from asknews_assets.metadata import counts_md, md
@@ -40,6 +40,8 @@ class RawArticlesConfig(Config):
     group_name="ingestion",
     kinds={"duckdb", "python"},
     tags={"stage": "raw"},
+    # The source may be a network API: transient failures get retried with backoff.
+    retry_policy=RetryPolicy(max_retries=3, delay=10, backoff=Backoff.EXPONENTIAL),
 )
 def raw_articles(
     context: AssetExecutionContext, config: RawArticlesConfig, source: NewsSource, warehouse: Warehouse

@@ -7,6 +7,7 @@ backend is configuration and every asset depends on an interface only.
 
 from __future__ import annotations
 
+import os
 import pkgutil
 from importlib import import_module
 from typing import Any
@@ -22,6 +23,8 @@ def _source(deployment: str) -> Any:
     if deployment == "production":
         from asknews_assets.resources.asknews_source import AskNewsSource
 
+        if os.environ.get("ASKNEWS_API_KEY"):
+            return AskNewsSource(api_key=EnvVar("ASKNEWS_API_KEY"))
         return AskNewsSource(client_id=EnvVar("ASKNEWS_CLIENT_ID"), client_secret=EnvVar("ASKNEWS_CLIENT_SECRET"))
     return FileNewsSource(directory=str(settings.source_dir()))
 
