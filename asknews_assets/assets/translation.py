@@ -1,0 +1,79 @@
+"""The English layer: every article of a country x language partition in English."""
+
+from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, MetadataValue, asset
+from pydantic import Field
+
+from asknews_assets.metadata import md
+from asknews_assets.partitions import ArticlePartition, article_partitions
+from asknews_assets.resources.translation import Translator
+from asknews_assets.resources.warehouse import Warehouse
+from asknews_assets.storage import read_partition, replace_partition
+from asknews_assets.translation.articles import source_articles, summarize, translation_rows
+
+TRANSLATED_ARTICLES_DDL = """
+    country VARCHAR NOT NULL, language VARCHAR NOT NULL, article_id VARCHAR NOT NULL,
+    title_en VARCHAR, text_en VARCHAR, translation_backend VARCHAR, translation_model VARCHAR,
+    chrf DOUBLE, detected_language VARCHAR, language_confidence DOUBLE, language_matches BOOLEAN
+"""
+
+TRANSLATED_ARTICLES = AssetKey("translated_articles")
+
+
+class TranslatedArticlesConfig(Config):
+    measure_chrf: bool = Field(
+        default=False,
+        description="Also machine-translate articles whose English the source provides, and report chrF"
+        " against it (needs a translation model: the source-provided backend's fallback).",
+    )
+
+
+@asset(
+    partitions_def=article_partitions,
+    group_name="enrichment",
+    deps=[AssetKey("raw_articles")],
+    kinds={"duckdb", "ctranslate2", "python"},
+    tags={"stage": "translation"},
+)
+def translated_articles(
+    context: AssetExecutionContext, config: TranslatedArticlesConfig, translator: Translator, warehouse: Warehouse
+) -> MaterializeResult:
+    """English title and text of each raw article of the partition.
+
+    English articles pass through; others take the English their source provides or a CTranslate2
+    translation, depending on the translator resource. Each row records how its English was made and
+    by which model, chrF where a machine translation and source-provided English both exist, and the
+    language py3langid identifies in the original text: a mismatch with the declared language is
+    recorded (and warned about by an asset check), never dropped.
+    """
+    partition = ArticlePartition.from_key(context.partition_key)
+    with warehouse.get_connection() as conn:
+        articles = source_articles(read_partition(conn, "raw_articles", partition))
+
+    translations = translator.translate_articles(
+        articles, partition.language, machine_translate_all=config.measure_chrf
+    )
+    rows = translation_rows(partition, articles, translations)
+    summary = summarize(rows, articles, translations)
+
+    with warehouse.get_connection() as conn:
+        replace_partition(conn, "translated_articles", TRANSLATED_ARTICLES_DDL, partition, rows)
+
+    preview = [
+        {k: r[k] for k in ("article_id", "translation_backend", "detected_language", "title_en")} for r in rows
+    ]
+    metadata = {
+        "dagster/row_count": len(rows),
+        **summary.counts,
+        "backend": translator.backend,
+        "models": ", ".join(summary.models) or "none",
+        "chrf_articles": summary.chrf_articles,
+        "language_mismatches": len(summary.language_mismatches),
+        "table": "translated_articles",
+        "warehouse": MetadataValue.path(str(warehouse.database)),
+        "preview": md(preview),
+    }
+    if summary.corpus_chrf is not None:
+        metadata["corpus_chrf"] = MetadataValue.float(summary.corpus_chrf)
+    if summary.language_mismatches:
+        metadata["mismatched_languages"] = md(summary.language_mismatches)
+    return MaterializeResult(metadata=metadata)

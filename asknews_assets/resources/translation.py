@@ -1,0 +1,202 @@
+"""Translators: one interface, CTranslate2 machine translation and the English a source supplies.
+
+- `CTranslate2Translator` converts Hugging Face models (OPUS-MT per language by default, or one
+  multilingual NLLB-200 / M2M100 model) to CTranslate2 on first use, caches them under
+  `<ASKNEWS_DATA_DIR>/cache/ct2`, and translates sentence by sentence in length-sorted batches.
+- `SourceProvidedTranslator` uses the English the news source already delivers (AskNews gives it;
+  the sample corpus ships it). An article without it goes to the optional CTranslate2 `fallback`;
+  with no fallback configured that is an error naming the setting: original text is never passed
+  off as English.
+
+English articles pass through both untouched.
+"""
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Optional
+
+from dagster import ConfigurableResource
+from pydantic import Field
+
+from asknews_assets import settings
+from asknews_assets.translation.articles import (
+    MACHINE,
+    SOURCE_PROVIDED,
+    ArticleTranslation,
+    SourceArticle,
+    passthrough,
+)
+from asknews_assets.translation.engine import DecodingOptions, translate_texts
+from asknews_assets.translation.languages import (
+    MULTILINGUAL_MODELS,
+    OPUS_MT_MODELS,
+    ModelFamily,
+    language_tokens,
+)
+from asknews_assets.translation.models import TranslationModelUnavailable, load_model, prepare_model
+
+
+class SourceEnglishMissing(RuntimeError):
+    """Articles that need a machine translation where no translation model is configured."""
+
+
+class Translator(ConfigurableResource):
+    """Interface of every translator (the translated_articles asset depends on this type only)."""
+
+    @property
+    def backend(self) -> str:
+        raise NotImplementedError
+
+    def translate_articles(
+        self, articles: Sequence[SourceArticle], language: str, machine_translate_all: bool = False
+    ) -> list[ArticleTranslation]:
+        """English title and text of each article, in order. `machine_translate_all` also machine
+        translates articles whose English the source provides, to measure chrF against it."""
+        raise NotImplementedError
+
+
+class CTranslate2Translator(Translator):
+    """CTranslate2 models converted from Hugging Face: one per language, or one multilingual model."""
+
+    family: ModelFamily = Field(
+        default="opus-mt", description="'opus-mt' (a model per language, see models), 'nllb' or 'm2m100'."
+    )
+    models: dict[str, str] = Field(
+        default_factory=lambda: dict(OPUS_MT_MODELS),
+        description="opus-mt: source language -> Hub id, Transformers folder or CTranslate2 folder.",
+    )
+    multilingual_model: str = Field(
+        default="", description="nllb / m2m100: Hub id or folder; empty for the family's default model."
+    )
+    cache_dir: str = Field(default="", description="Converted models; empty for <ASKNEWS_DATA_DIR>/cache/ct2.")
+    quantization: str = Field(default="int8", description="Weight type of converted models (CTranslate2 quantization).")
+    compute_type: str = Field(
+        default="default", description="CTranslate2 compute type; 'default' keeps the quantization."
+    )
+    device: str = Field(default="cpu", description="cpu, cuda or auto.")
+    intra_threads: int = Field(default=0, description="Threads per translation (0: CTranslate2's default).")
+    inter_threads: int = Field(default=1, description="Translations run in parallel.")
+    batch_size: int = Field(default=16, description="Sentences per batch.")
+    beam_size: int = Field(default=2, description="1 for greedy decoding.")
+    max_input_length: int = Field(default=512, description="Longest source sentence in tokens.")
+    max_decoding_length: int = Field(default=256, description="Longest translated sentence in tokens.")
+    max_sentence_chars: int = Field(default=1000, description="Longer sentences are cut at spaces.")
+
+    @property
+    def backend(self) -> str:
+        return MACHINE
+
+    def model_reference(self, language: str) -> str:
+        """The Hub id or folder of the model that translates `language` to English."""
+        if self.family != "opus-mt":
+            return self.multilingual_model or MULTILINGUAL_MODELS[self.family]
+        if language not in self.models:
+            raise TranslationModelUnavailable(
+                f"no translation model for language {language!r}: add it to CTranslate2Translator.models"
+            )
+        return self.models[language]
+
+    def translate_texts(self, texts: Sequence[str], language: str) -> list[str]:
+        """English versions of texts in `language`, sentence by sentence, paragraphs kept."""
+        if language == "en" or not texts:
+            return list(texts)
+        reference = self.model_reference(language)
+        setting = "models" if self.family == "opus-mt" else "multilingual_model"
+        cache_dir = Path(self.cache_dir) if self.cache_dir else settings.data_dir() / "cache" / "ct2"
+        try:
+            model_dir = prepare_model(reference, cache_dir, self.quantization)
+        except TranslationModelUnavailable as error:
+            raise TranslationModelUnavailable(
+                f"{error}. Language {language!r}: set CTranslate2Translator.{setting} to a local Transformers or"
+                " CTranslate2 folder, or allow Hugging Face Hub access for the first conversion."
+            ) from error
+        model = load_model(str(model_dir), self.device, self.compute_type, self.intra_threads, self.inter_threads)
+        options = DecodingOptions(
+            batch_size=self.batch_size,
+            beam_size=self.beam_size,
+            max_input_length=self.max_input_length,
+            max_decoding_length=self.max_decoding_length,
+            max_sentence_chars=self.max_sentence_chars,
+        )
+        return translate_texts(model, texts, language_tokens(self.family, language), options)
+
+    def translate_articles(
+        self, articles: Sequence[SourceArticle], language: str, machine_translate_all: bool = False
+    ) -> list[ArticleTranslation]:
+        if language == "en":
+            return passthrough(articles)
+        if not articles:
+            return []
+        # Titles and texts in one call, so that they share batches.
+        english = self.translate_texts([a.title for a in articles] + [a.text for a in articles], language)
+        model = self.model_reference(language)
+        return [
+            ArticleTranslation(a.article_id, title, text, MACHINE, model=model, machine_text_en=text)
+            for a, title, text in zip(articles, english[: len(articles)], english[len(articles) :])
+        ]
+
+
+class SourceProvidedTranslator(Translator):
+    """The English the news source supplies (eng_title / eng_text), with an optional CTranslate2
+    fallback for articles that lack it."""
+
+    fallback: Optional[CTranslate2Translator] = Field(
+        default=None, description="Translates articles without source-provided English; none: they are an error."
+    )
+
+    @property
+    def backend(self) -> str:
+        return f"{SOURCE_PROVIDED}+{MACHINE}" if self.fallback else SOURCE_PROVIDED
+
+    def translate_articles(
+        self, articles: Sequence[SourceArticle], language: str, machine_translate_all: bool = False
+    ) -> list[ArticleTranslation]:
+        if language == "en":
+            return passthrough(articles)
+        needed = list(articles) if machine_translate_all else [a for a in articles if not a.has_source_english]
+        if needed and self.fallback is None:
+            missing = [a.article_id for a in articles if not a.has_source_english]
+            reason = (
+                f"{len(missing)} article(s) in {language!r} have no source-provided English (e.g. {missing[:5]})"
+                if missing
+                else "measuring chrF needs a machine translation"
+            )
+            raise SourceEnglishMissing(
+                f"{reason} and SourceProvidedTranslator.fallback is not set: configure a CTranslate2Translator"
+                " as fallback (or use ASKNEWS_DEPLOYMENT=production)."
+            )
+        machine = {t.article_id: t for t in self.fallback.translate_articles(needed, language)} if needed else {}
+        translations = []
+        for article in articles:
+            translated = machine.get(article.article_id)
+            if not article.has_source_english:
+                translations.append(translated)
+                continue
+            translations.append(
+                ArticleTranslation(
+                    article.article_id,
+                    article.eng_title or "",
+                    article.eng_text or "",
+                    SOURCE_PROVIDED,
+                    model=translated.model if translated else None,
+                    machine_text_en=translated.machine_text_en if translated else None,
+                )
+            )
+        return translations
+
+
+def resources_for(deployment: str) -> dict:
+    """'local': the English the source provides, no model. 'production': CTranslate2, configured by
+    ASKNEWS_TRANSLATION_FAMILY (opus-mt | nllb | m2m100), ASKNEWS_CT2_CACHE_DIR,
+    ASKNEWS_CT2_COMPUTE_TYPE and ASKNEWS_CT2_THREADS."""
+    if deployment == "production":
+        return {
+            "translator": CTranslate2Translator(
+                family=os.environ.get("ASKNEWS_TRANSLATION_FAMILY", "opus-mt"),
+                cache_dir=os.environ.get("ASKNEWS_CT2_CACHE_DIR", ""),
+                compute_type=os.environ.get("ASKNEWS_CT2_COMPUTE_TYPE", "default"),
+                intra_threads=int(os.environ.get("ASKNEWS_CT2_THREADS", "0")),
+            )
+        }
+    return {"translator": SourceProvidedTranslator(fallback=None)}
