@@ -1,0 +1,219 @@
+"""The enrichment layer: English summaries and their sentence embeddings, per country x language."""
+
+import time
+from collections import Counter
+from datetime import datetime, timezone
+
+import pandas as pd
+from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, MetadataValue, asset
+
+from asknews_assets.embed import embedding_text
+from asknews_assets.llm import LLMCache
+from asknews_assets.metadata import counts_md, md
+from asknews_assets.partitions import ArticlePartition, article_partitions
+from asknews_assets.resources.embedding import Embedder
+from asknews_assets.resources.summarization import Summarizer
+from asknews_assets.resources.warehouse import Warehouse
+from asknews_assets.storage import read_partition, replace_partition, table_exists
+from asknews_assets.summarize import ArticleText
+
+TRANSLATED_ARTICLES = AssetKey("translated_articles")
+ARTICLE_SUMMARIES = AssetKey("article_summaries")
+ARTICLE_EMBEDDINGS = AssetKey("article_embeddings")
+
+SUMMARIES_DDL = """
+    country VARCHAR NOT NULL, language VARCHAR NOT NULL, article_id VARCHAR NOT NULL, summary VARCHAR NOT NULL,
+    summary_backend VARCHAR, summary_model VARCHAR, prompt_version VARCHAR, input_hash VARCHAR
+"""
+SUMMARY_FAILURES_DDL = """
+    country VARCHAR NOT NULL, language VARCHAR NOT NULL, article_id VARCHAR NOT NULL, reason VARCHAR, attempts INTEGER
+"""
+SUMMARY_STATS_DDL = """
+    country VARCHAR NOT NULL, language VARCHAR NOT NULL, summary_backend VARCHAR, summary_model VARCHAR,
+    prompt_version VARCHAR, articles BIGINT, summarised BIGINT, failed BIGINT, cache_hits BIGINT, new_calls BIGINT,
+    run_id VARCHAR, materialized_at TIMESTAMPTZ
+"""
+
+
+def embeddings_ddl(dimension: int) -> str:
+    return f"""
+        country VARCHAR NOT NULL, language VARCHAR NOT NULL, article_id VARCHAR NOT NULL,
+        embedding FLOAT[{int(dimension)}] NOT NULL,
+        embedding_model VARCHAR, embedding_dim INTEGER, embedded_field VARCHAR
+    """
+
+
+def _text(value: object) -> str:
+    """A nullable text column's value as a string ('' for NULL)."""
+    return value if isinstance(value, str) else ""
+
+
+def _require_table(conn, table: str, asset_key: AssetKey) -> None:
+    if not table_exists(conn, table):
+        raise Failure(f"table {table} does not exist yet: materialise {asset_key.to_user_string()} first")
+
+
+@asset(
+    partitions_def=article_partitions,
+    group_name="enrichment",
+    kinds={"duckdb", "python"},
+    tags={"stage": "summary"},
+    deps=[TRANSLATED_ARTICLES],
+)
+def article_summaries(
+    context: AssetExecutionContext, summarizer: Summarizer, warehouse: Warehouse
+) -> MaterializeResult:
+    """A factual English summary of each translated article, from an LLM or extractive.
+
+    LLM answers are cached in `llm_cache`, so re-running a partition makes no new calls. Articles
+    that cannot be summarised go to `article_summary_failures` with a reason, never as a summary;
+    `article_summary_stats` records the partition's counts for the completeness check.
+    """
+    partition = ArticlePartition.from_key(context.partition_key)
+    with warehouse.get_connection() as conn:
+        _require_table(conn, "translated_articles", TRANSLATED_ARTICLES)
+        translated = read_partition(conn, "translated_articles", partition)
+
+    titles = dict(zip(translated["article_id"], translated["title_en"]))
+    articles = [ArticleText(row.article_id, _text(row.title_en), _text(row.text_en)) for row in translated.itertuples()]
+    completions = summarizer.summarize(articles, LLMCache(warehouse.get_connection))
+
+    keys = {"country": partition.country, "language": partition.language}
+    produced_by = {
+        "summary_backend": summarizer.backend,
+        "summary_model": summarizer.model_name,
+        "prompt_version": summarizer.prompt_version,
+    }
+    summaries = [
+        {**keys, "article_id": c.key, "summary": c.text, **produced_by, "input_hash": c.input_hash}
+        for c in completions
+        if c.ok
+    ]
+    failures = [
+        {**keys, "article_id": c.key, "reason": c.failure, "attempts": c.attempts} for c in completions if not c.ok
+    ]
+    failures_by_reason = Counter(f["reason"] for f in failures)
+    cache_hits = sum(c.cached for c in completions)
+    new_calls = sum(c.attempts for c in completions)
+    stats = {
+        **keys,
+        **produced_by,
+        "articles": len(completions),
+        "summarised": len(summaries),
+        "failed": len(failures),
+        "cache_hits": cache_hits,
+        "new_calls": new_calls,
+        "run_id": context.run.run_id,
+        "materialized_at": datetime.now(timezone.utc),
+    }
+    with warehouse.get_connection() as conn:
+        replace_partition(conn, "article_summaries", SUMMARIES_DDL, partition, summaries)
+        replace_partition(conn, "article_summary_failures", SUMMARY_FAILURES_DDL, partition, failures)
+        replace_partition(conn, "article_summary_stats", SUMMARY_STATS_DDL, partition, [stats])
+    context.log.info(
+        f"{partition}: {len(summaries)} summarised ({cache_hits} from the cache, {new_calls} new calls),"
+        f" {len(failures)} failed"
+    )
+
+    words = [len(s["summary"].split()) for s in summaries]
+    preview = [{"article_id": s["article_id"], "title": titles.get(s["article_id"]), "summary": s["summary"]}
+               for s in summaries]  # fmt: skip
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": len(summaries),
+            "articles": len(completions),
+            "summarised": len(summaries),
+            "cache_hits": cache_hits,
+            "new_calls": new_calls,
+            "failures": len(failures),
+            "failures_by_reason": counts_md(failures_by_reason.most_common(), key="reason"),
+            "average_words": round(sum(words) / len(words), 1) if words else 0.0,
+            "backend": summarizer.backend,
+            "model": summarizer.model_name,
+            "prompt_version": summarizer.prompt_version,
+            "table": "article_summaries",
+            "warehouse": MetadataValue.path(str(warehouse.database)),
+            "preview": md(preview, width=160),
+        }
+    )
+
+
+@asset(
+    partitions_def=article_partitions,
+    group_name="enrichment",
+    kinds={"duckdb", "pytorch"},
+    tags={"stage": "embedding"},
+    deps=[ARTICLE_SUMMARIES],
+)
+def article_embeddings(context: AssetExecutionContext, embedder: Embedder, warehouse: Warehouse) -> MaterializeResult:
+    """A unit-length sentence embedding of each summarised article (its summary by default).
+
+    Stored as fixed-length FLOAT[dim] arrays, so cosine similarity is `array_inner_product` in SQL.
+    Every partition of the table must come from one model: a model of another dimension is refused.
+    """
+    partition = ArticlePartition.from_key(context.partition_key)
+    with warehouse.get_connection() as conn:
+        _require_table(conn, "article_summaries", ARTICLE_SUMMARIES)
+        _require_table(conn, "translated_articles", TRANSLATED_ARTICLES)
+        articles = conn.execute(
+            """
+            SELECT s.article_id, s.summary, t.title_en, t.text_en
+            FROM article_summaries s
+            LEFT JOIN translated_articles t USING (country, language, article_id)
+            WHERE s.country = ? AND s.language = ?
+            ORDER BY s.article_id
+            """,
+            [partition.country, partition.language],
+        ).df()
+        stored_type = _embedding_column_type(conn)
+
+    field = embedder.text_field
+    texts = [
+        embedding_text(field, title=_text(row.title_en), summary=row.summary, translation=_text(row.text_en))
+        for row in articles.itertuples()
+    ]
+    started = time.perf_counter()
+    vectors = embedder.embed(texts)
+    seconds = time.perf_counter() - started
+    dimension = embedder.dimension
+    if stored_type is not None and stored_type != f"FLOAT[{dimension}]":
+        raise Failure(
+            f"article_embeddings holds {stored_type} embeddings but {embedder.model_name} gives {dimension} dimensions:"
+            " every partition must use one model; drop the table and re-materialise all partitions to switch models"
+        )
+
+    rows = pd.DataFrame(
+        {
+            "country": partition.country,
+            "language": partition.language,
+            "article_id": articles["article_id"],
+            "embedding": list(vectors),
+            "embedding_model": embedder.model_name,
+            "embedding_dim": dimension,
+            "embedded_field": field,
+        }
+    )
+    with warehouse.get_connection() as conn:
+        replace_partition(conn, "article_embeddings", embeddings_ddl(dimension), partition, rows)
+
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": len(rows),
+            "count": len(rows),
+            "model": embedder.model_name,
+            "dimension": dimension,
+            "field": field,
+            "seconds": round(seconds, 2),
+            "texts_per_second": round(len(rows) / seconds, 1) if len(rows) and seconds > 0 else 0.0,
+            "table": "article_embeddings",
+            "preview": md(pd.DataFrame({"article_id": articles["article_id"], "embedded_text": texts}), width=120),
+        }
+    )
+
+
+def _embedding_column_type(conn) -> str | None:
+    found = conn.execute(
+        "SELECT data_type FROM information_schema.columns"
+        " WHERE table_name = 'article_embeddings' AND column_name = 'embedding'"
+    ).fetchone()
+    return found[0] if found else None

@@ -1,0 +1,34 @@
+"""Calling OpenAI-compatible chat endpoints from assets: client, warehouse cache and shared settings.
+
+Typical use in a resource::
+
+    with endpoint.client(temperature=0.0, max_tokens=400) as client:
+        completions = complete_many_cached(
+            client, requests, cache=LLMCache(warehouse.get_connection), prompt_version="v1", validate=check
+        )
+
+Every completion is either usable text or a failure reason; see `client` and `cache`.
+"""
+
+from asknews_assets.llm.cache import LLM_CACHE_TABLE, LLMCache, complete_many_cached
+from asknews_assets.llm.client import (
+    ChatClient,
+    ChatRequest,
+    Completion,
+    LLMConfigurationError,
+    Validator,
+)
+from asknews_assets.llm.endpoint import ChatEndpoint, endpoint_from_env
+
+__all__ = [
+    "LLM_CACHE_TABLE",
+    "ChatClient",
+    "ChatEndpoint",
+    "ChatRequest",
+    "Completion",
+    "LLMCache",
+    "LLMConfigurationError",
+    "Validator",
+    "complete_many_cached",
+    "endpoint_from_env",
+]
