@@ -73,5 +73,6 @@ def read_partition(
 
 
 def table_exists(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
-    found = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]).fetchone()
-    return bool(found and found[0])
+    # fetchall: a half-read result would keep the connection busy for the next statement.
+    found = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]).fetchall()
+    return bool(found[0][0])
