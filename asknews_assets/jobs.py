@@ -1,12 +1,18 @@
-"""Jobs: the per-partition article pipeline and the whole-corpus dataset pipeline."""
+"""Jobs, one per shape of partitioning, in graph order.
 
-from __future__ import annotations
+- article_partition_job: everything partitioned by country x language, for one partition
+  (the discovery sensor and per-language backfills run it);
+- dataset_job: the unpartitioned whole-corpus stages, from topics to the dataset splits;
+- model_job: fine-tuning and evaluation of one GLiNER variant;
+- publish jobs: launched by the publication sensor.
+"""
 
 from dagster import AssetSelection, define_asset_job
 
-from asknews_assets.partitions import article_partitions
+from asknews_assets.partitions import article_partitions, model_variant_partitions
+from asknews_assets.publication.jobs import PUBLICATION_JOBS
 
-# Groups of assets partitioned by country x language, in graph order; later stages add theirs.
+# Groups of assets partitioned by country x language.
 ARTICLE_GROUPS = ("ingestion", "enrichment")
 
 article_partition_job = define_asset_job(
@@ -16,4 +22,17 @@ article_partition_job = define_asset_job(
     description="Everything partitioned by country x language, for one partition.",
 )
 
-ALL_JOBS = [article_partition_job]
+dataset_job = define_asset_job(
+    "dataset_job",
+    selection=AssetSelection.groups("topics", "annotation"),
+    description="Topic clusters, the diversified sample, annotations and the splits, over every partition.",
+)
+
+model_job = define_asset_job(
+    "model_job",
+    selection=AssetSelection.groups("models"),
+    partitions_def=model_variant_partitions,
+    description="Fine-tunes one GLiNER variant on the latest dataset and evaluates it before and after.",
+)
+
+ALL_JOBS = [article_partition_job, dataset_job, model_job, *PUBLICATION_JOBS]

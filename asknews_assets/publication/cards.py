@@ -1,0 +1,401 @@
+"""Dataset and model cards: YAML front matter in the Hub's conventions and a body built from the data.
+
+Every figure on a card comes from the manifest, the published shards or the evaluation table, so a
+card cannot drift from what it describes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from asknews_assets.metadata import markdown_table
+from asknews_assets.partitions import country_names
+from asknews_assets.publication.naming import is_hub_repo_id
+from asknews_assets.topics.diversity import LOWER_IS_BETTER
+
+LICENSE = "apache-2.0"
+# The documents are English: non-English articles are translated before they are summarised.
+TEXT_LANGUAGE = "en"
+NO_LIMIT = 10**9  # rows of a card table: cards show every row
+
+
+@dataclass(frozen=True)
+class SplitSummary:
+    """One published split, counted from its shards."""
+
+    name: str
+    documents: int
+    entities: int
+    tokens: int
+    shards: tuple[str, ...]
+
+
+def render_card(front_matter: Mapping[str, Any], body: str) -> str:
+    """README.md text: `---`-fenced YAML metadata, then the Markdown body."""
+    header = yaml.safe_dump(dict(front_matter), sort_keys=False, allow_unicode=True, width=1000)
+    return f"---\n{header}---\n\n{body.strip()}\n"
+
+
+def parse_card(text: str) -> tuple[dict[str, Any], str]:
+    """The front matter and body of a card written by `render_card`."""
+    if not text.startswith("---\n"):
+        return {}, text
+    header, _, body = text[4:].partition("\n---\n")
+    return yaml.safe_load(header) or {}, body.lstrip("\n")
+
+
+def size_category(n: int) -> str:
+    """The Hub's `size_categories` bucket of a dataset with n examples."""
+    bounds = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
+              (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B")]  # fmt: skip
+    return next((label for bound, label in bounds if n < bound), "n>1B")
+
+
+def _table(rows: Sequence[Mapping[str, Any]]) -> str:
+    return markdown_table(rows, max_rows=NO_LIMIT, width=200)
+
+
+def _share(count: int, total: int) -> str:
+    return f"{count / total:.1%}" if total else "-"
+
+
+def _counts_rows(counts: Mapping[str, int], label: str, unit: str, names: Mapping[str, str] | None = None) -> list[dict]:
+    total = sum(counts.values())
+    rows = []
+    for value, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        row = {label: value, **({"name": names.get(value, "")} if names is not None else {})}
+        rows.append({**row, unit: count, "share": _share(count, total)})
+    return rows
+
+
+def describe_provenance(value: Any) -> str:
+    """One step's backends and models as the manifest records them (lists of {backend, model, ..., documents})."""
+    if value is None or value == [] or value == {}:
+        return "not recorded"
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return "; ".join(describe_provenance(item) for item in value)
+    if isinstance(value, Mapping):
+        parts = [f"{key} `{item}`" for key, item in value.items() if key != "documents" and item not in (None, "")]
+        documents = f" ({value['documents']} documents)" if "documents" in value else ""
+        return (", ".join(parts) or "not recorded") + documents
+    return f"`{value}`"
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:.3f}" if isinstance(value, float) and math.isfinite(value) else str(value)
+
+
+def diversity_rows(diversity: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for item in diversity:
+        metric, sample, baseline = item.get("metric"), item.get("sample"), item.get("random_baseline")
+        row = {"metric": metric, "this dataset": _fmt(sample), "random sample": _fmt(baseline)}
+        if item.get("best_possible") is not None:
+            row["best possible"] = _fmt(item["best_possible"])
+        if isinstance(sample, (int, float)) and isinstance(baseline, (int, float)):
+            better = sample < baseline if metric in LOWER_IS_BETTER else sample > baseline
+            row["vs random"] = "tied" if sample == baseline else ("better" if better else "worse")
+        rows.append(row)
+    return rows
+
+
+def dataset_front_matter(splits: Sequence[SplitSummary]) -> dict[str, Any]:
+    return {
+        "license": LICENSE,
+        "language": [TEXT_LANGUAGE],
+        "multilinguality": ["monolingual"],
+        "size_categories": [size_category(sum(s.documents for s in splits))],
+        "task_categories": ["token-classification"],
+        "task_ids": ["named-entity-recognition"],
+        "annotations_creators": ["machine-generated"],
+        "language_creators": ["found", "machine-generated"],
+        "source_datasets": ["original"],
+        "pretty_name": "AskNews-NER",
+        "tags": ["news", "ner", "gliner", "synthetic"],
+        "configs": [
+            {
+                "config_name": "default",
+                "data_files": [{"split": s.name, "path": f"data/{s.name}-*"} for s in splits],
+            }
+        ],
+    }
+
+
+def dataset_card(
+    *,
+    repo_id: str,
+    version: str,
+    tag: str,
+    manifest: Mapping[str, Any],
+    splits: Sequence[SplitSummary],
+    published_between: tuple[str, str] | None = None,
+) -> str:
+    counts = manifest.get("counts", {})
+    provenance = manifest.get("provenance", {})
+    documents = sum(s.documents for s in splits)
+    entities = sum(s.entities for s in splits)
+    languages, countries = counts.get("language", {}), counts.get("country", {})
+    topics, entity_types = counts.get("topic", {}), manifest.get("entity_types") or sorted(counts.get("entity_type", {}))
+    ungrounded = float(manifest.get("ungrounded_rate") or 0.0)
+    heldout = [t.get("topic_label") or f"topic {t.get('topic_id')}" for t in manifest.get("heldout_topics", [])]
+    window = f", published between {published_between[0]} and {published_between[1]}" if published_between else ""
+
+    skews = []
+    for label, values in (("language", languages), ("country", countries), ("topic", topics)):
+        if values:
+            top, top_count = max(values.items(), key=lambda item: item[1])
+            skews.append(f"the largest {label} (`{top}`) holds {_share(top_count, sum(values.values()))} of the documents")
+
+    steps = [
+        {"step": "ingestion", "what": "news articles per country x language, validated and deduplicated", "backends and models": "-"},
+        {"step": "translation", "what": "non-English articles translated to English", "backends and models": describe_provenance(provenance.get("translation"))},
+        {"step": "summary", "what": "English summaries that keep the named entities", "backends and models": describe_provenance(provenance.get("summary"))},
+        {"step": "embedding and topics", "what": "articles embedded and clustered into topics", "backends and models": describe_provenance(provenance.get("embedding"))},
+        {"step": "diversified sample", "what": "sampled so topics, countries, languages and dates are spread (see below)", "backends and models": "-"},
+        {"step": "annotation", "what": f"entities of {len(entity_types)} types extracted and grounded in the text", "backends and models": describe_provenance(provenance.get("annotation"))},
+        {"step": "splits", "what": "train / validation / test stratified by topic and language; held-out topics for a second test", "backends and models": "-"},
+    ]  # fmt: skip
+    split_rows = [
+        {"split": s.name, "documents": s.documents, "entities": s.entities, "tokens": s.tokens, "shards": len(s.shards)}
+        for s in splits
+    ]
+    body = f"""
+# AskNews-NER ({version})
+
+{documents} English news summaries with {entities} grounded entity annotations of {len(entity_types)} types,
+for training span-based NER models such as GLiNER. The articles come from {len(countries)} countries in
+{len(languages)} languages{window}, and cover {len(topics)} topics. It reproduces the AskNews-NER recipe:
+translate, summarise, cluster into topics, sample for diversity, then annotate with an LLM or NER model.
+
+Version `{version}` (tag `{tag}`), built by the asknews-assets pipeline on {manifest.get("created_at", "an unrecorded date")}.
+
+## How it was made
+
+{_table(steps)}
+
+## Splits
+
+{_table(split_rows)}
+
+Held-out topics (only in `test_heldout_topics`, never in train): {", ".join(f"`{t}`" for t in heldout) or "none"}.
+
+## Languages of the source articles
+
+{_table(_counts_rows(languages, "language", "documents"))}
+
+## Countries
+
+{_table(_counts_rows(countries, "country", "documents", country_names()))}
+
+## Topics
+
+{_table(_counts_rows(topics, "topic", "documents"))}
+
+## Entity types
+
+{_table(_counts_rows(counts.get("entity_type", {}), "entity type", "entities"))}
+
+## Diversity against a random sample
+
+The sample's spread over topics, countries and languages, next to a random sample of the same size
+drawn from the same articles (entropies and coverages: higher is better; `largest_topic_share`: lower is better).
+
+{_table(diversity_rows(manifest.get("diversity", [])))}
+
+## Grounding
+
+{ungrounded:.1%} of the entities the annotator proposed could not be located in the text (ungrounded)
+and are not in the data; every published span points at tokens of its document.
+
+## Limitations
+
+- The text is machine-translated and machine-summarised, and the entities are machine-annotated with no human
+  review: errors of those models carry over into the labels.
+- Coverage is uneven: {"; ".join(skews) or "no counts recorded"}.
+- {ungrounded:.1%} of proposed entities were dropped as ungrounded, so entities the annotator described loosely
+  are missing (recall of the labels is below that of the annotator).
+- News reflects the period it was collected in; topics and entities date quickly.
+
+## Usage
+
+```python
+from datasets import load_dataset
+
+dataset = load_dataset("{repo_id}", revision="{tag}")
+row = dataset["train"][0]
+row["tokenized_text"], row["ner"]  # tokens, and spans {{start, end (inclusive), label}} over them
+```
+
+Each row holds `tokenized_text` (tokens), `ner` (token spans with an inclusive end and a label) and
+`metadata` (`source_country`, `article_language`, `article_pubDate`, `topic`, `articleId`).
+
+## License
+
+Apache-2.0.
+"""
+    return render_card(dataset_front_matter(splits), body)
+
+
+def _per_type(value: Any) -> dict[str, float]:
+    """F1 per entity type from the evaluation table's per_type JSON ({type: {f1: ...}} or {type: f1})."""
+    try:
+        parsed = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        return {}
+    if not isinstance(parsed, Mapping):
+        return {}
+    scores = {}
+    for label, item in parsed.items():
+        score = item.get("f1") if isinstance(item, Mapping) else item
+        if isinstance(score, (int, float)):
+            scores[str(label)] = float(score)
+    return scores
+
+
+def evaluation_comparison(evaluations: pd.DataFrame) -> pd.DataFrame:
+    """One row per benchmark: base and fine-tuned precision, recall, F1 and the F1 change."""
+    wide = evaluations.pivot_table(
+        index="benchmark", columns="model", values=["precision", "recall", "f1", "n_docs"], aggfunc="first"
+    )
+    if not {"base", "finetuned"} <= set(wide.columns.get_level_values("model")):
+        raise ValueError("the evaluation table needs rows for both the 'base' and the 'finetuned' model")
+    table = pd.DataFrame(
+        {
+            "benchmark": wide.index,
+            "documents": wide[("n_docs", "finetuned")].astype(int).to_numpy(),
+            **{f"{m} {s}": wide[(s, m)].to_numpy() for m in ("base", "finetuned") for s in ("precision", "recall", "f1")},
+        }
+    ).reset_index(drop=True)
+    table["f1 change"] = table["finetuned f1"] - table["base f1"]
+    return table.dropna(subset=["base f1", "finetuned f1"])
+
+
+def model_front_matter(
+    *, repo_id: str, base_model: str, dataset_repo_id: str, comparison: pd.DataFrame
+) -> dict[str, Any]:
+    front: dict[str, Any] = {
+        "library_name": "gliner",
+        "license": LICENSE,
+        "language": [TEXT_LANGUAGE],
+        "pipeline_tag": "token-classification",
+    }
+    if is_hub_repo_id(base_model):  # a local folder (the offline base) is no Hub reference
+        front["base_model"] = base_model
+    front["datasets"] = [dataset_repo_id]
+    front["tags"] = ["gliner", "named-entity-recognition", "ner", "news"]
+    front["model-index"] = [
+        {
+            "name": repo_id.split("/")[1],
+            "results": [
+                {
+                    "task": {"type": "token-classification", "name": "Named Entity Recognition"},
+                    "dataset": {"name": row["benchmark"], "type": row["benchmark"]},
+                    "metrics": [
+                        {"type": metric, "name": metric.capitalize() if metric != "f1" else "F1",
+                         "value": round(float(row[f"finetuned {metric}"]), 4)}
+                        for metric in ("precision", "recall", "f1")
+                    ],  # fmt: skip
+                }
+                for row in comparison.to_dict("records")
+            ],
+        }
+    ]
+    return front
+
+
+def _pct(value: float) -> str:
+    return f"{value:.1%}"
+
+
+def model_card(
+    *,
+    repo_id: str,
+    variant: str,
+    model_version: str,
+    tag: str,
+    base_model: str,
+    dataset_repo_id: str,
+    data_version: str,
+    data_tag: str,
+    evaluations: pd.DataFrame,
+) -> str:
+    comparison = evaluation_comparison(evaluations)
+    if comparison.empty:
+        raise ValueError(f"no benchmark with both base and fine-tuned results for {repo_id} {model_version}")
+    rows = [
+        {
+            "benchmark": row["benchmark"],
+            "documents": row["documents"],
+            **{f"{m} {s}": _pct(row[f"{m} {s}"]) for m in ("base", "finetuned") for s in ("precision", "recall", "f1")},
+            "F1 change": f"{row['f1 change'] * 100:+.1f} pt",
+        }
+        for row in comparison.to_dict("records")
+    ]
+    mean_change = float(comparison["f1 change"].mean())
+    best = comparison.loc[comparison["f1 change"].idxmax()]
+    rows.append(
+        {"benchmark": "**average**", "documents": int(comparison["documents"].sum()),
+         "base f1": _pct(comparison["base f1"].mean()), "finetuned f1": _pct(comparison["finetuned f1"].mean()),
+         "F1 change": f"{mean_change * 100:+.1f} pt"}  # fmt: skip
+    )
+    per_type_sections = []
+    for benchmark, group in evaluations.groupby("benchmark", sort=True):
+        scores = {model: _per_type(group.loc[group["model"] == model, "per_type"].iloc[0])
+                  for model in ("base", "finetuned") if (group["model"] == model).any()}  # fmt: skip
+        labels = sorted(set().union(*scores.values())) if scores else []
+        if labels:
+            table = _table([{"entity type": label, **{f"{m} f1": _pct(s[label]) if label in s else "-" for m, s in scores.items()}}
+                            for label in labels])  # fmt: skip
+            per_type_sections.append(f"<details><summary>{benchmark}</summary>\n\n{table}\n\n</details>")
+    # Links relative to the Hub's root, so they work on whichever Hub the model is published to.
+    base_reference = f"[`{base_model}`](/{base_model})" if is_hub_repo_id(base_model) else f"`{base_model}`"
+    body = f"""
+# GLiNER {variant}, fine-tuned on AskNews-NER
+
+A [GLiNER](https://github.com/urchade/GLiNER) model for zero-shot named-entity recognition: {base_reference}
+fine-tuned on [`{dataset_repo_id}`](/datasets/{dataset_repo_id}) version `{data_version}`
+(revision `{data_tag}`), English news summaries from many countries and languages with grounded entity labels.
+
+Model version `{model_version}` (tag `{tag}`).
+
+## Evaluation
+
+Precision, recall and F1 of the base model and of this model on each benchmark, from the pipeline's
+`model_evaluation` step. Average F1 change: **{mean_change * 100:+.1f} points** over {len(comparison)} benchmarks
+(largest: {best["f1 change"] * 100:+.1f} points on `{best["benchmark"]}`).
+
+{_table(rows)}
+
+{chr(10).join(per_type_sections)}
+
+## Usage
+
+```python
+from gliner import GLiNER
+
+model = GLiNER.from_pretrained("{repo_id}", revision="{tag}")
+text = "The European Central Bank kept rates unchanged in Frankfurt on Thursday, Christine Lagarde said."
+for entity in model.predict_entities(text, ["person", "organization", "location", "date"], threshold=0.5):
+    print(entity["text"], "=>", entity["label"])
+```
+
+## Training data and limitations
+
+Trained on machine-translated, machine-summarised and machine-annotated news (see the dataset card for how
+it was made and its limitations). The model sees English text; entity types are free-form labels at inference.
+
+## License
+
+Apache-2.0.
+"""
+    return render_card(
+        model_front_matter(repo_id=repo_id, base_model=base_model, dataset_repo_id=dataset_repo_id, comparison=comparison),
+        body,
+    )

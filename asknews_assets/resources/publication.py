@@ -1,0 +1,137 @@
+"""Publishers: one interface, the Hugging Face Hub and a local folder with the Hub's layout.
+
+'local' binds `LocalFolderPublisher` (writes `<ASKNEWS_PUBLISH_DIR>/<organization>/<name>/`, nothing
+leaves the machine; organization asknews-assets unless ASKNEWS_HF_ORG says otherwise); 'production'
+binds `HubPublisher`, configured by environment variables:
+
+    ASKNEWS_HF_ORG                  user or organisation owning the repositories (required)
+    ASKNEWS_HF_DATASET_NAME         dataset repository name (default AskNews-NER)
+    ASKNEWS_HF_MODEL_NAME_TEMPLATE  model repository name, with {variant} (default gliner_{variant}_news)
+    ASKNEWS_HF_PRIVATE              true: create the repositories private (default false)
+    ASKNEWS_HF_ENDPOINT             Hub URL (default: HF_ENDPOINT, else https://huggingface.co)
+    ASKNEWS_HF_TOKEN_ENV            name of the variable holding the write token (default HF_TOKEN)
+
+The token is read from its variable when a publication starts; it is never a config value, so it
+never reaches run config, logs or metadata.
+"""
+
+import os
+from pathlib import Path
+
+from dagster import ConfigurableResource, EnvVar
+from huggingface_hub import HfApi
+from pydantic import Field
+
+from asknews_assets import settings
+from asknews_assets.publication.bundle import Bundle, PublishedRepo
+from asknews_assets.publication.hub import Backoff, publish_to_hub
+from asknews_assets.publication.local import publish_to_folder
+from asknews_assets.publication.naming import make_repo_id
+
+DEFAULT_DATASET_NAME = "AskNews-NER"
+DEFAULT_MODEL_NAME_TEMPLATE = "gliner_{variant}_news"
+DEFAULT_ENDPOINT = "https://huggingface.co"
+LOCAL_ORGANIZATION = "asknews-assets"
+
+
+class PublicationConfigurationError(RuntimeError):
+    """A publisher that cannot run as configured (a missing token, a bad name)."""
+
+
+class Publisher(ConfigurableResource):
+    """Interface: where the dataset and model repositories are, and how a bundle gets there."""
+
+    organization: str = Field(description="User or organisation owning the repositories (the repo ids' namespace).")
+    dataset_name: str = Field(default=DEFAULT_DATASET_NAME, description="Name of the dataset repository.")
+    model_name_template: str = Field(
+        default=DEFAULT_MODEL_NAME_TEMPLATE, description="Name of a model repository; {variant} is small/medium/large."
+    )
+
+    @property
+    def backend(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def dataset_repo_id(self) -> str:
+        return make_repo_id(self.organization, self.dataset_name)
+
+    def model_repo_id(self, variant: str) -> str:
+        return make_repo_id(self.organization, self.model_name_template.format(variant=variant))
+
+    def publish(self, bundle: Bundle) -> PublishedRepo:
+        """Make the repository hold exactly the bundle's files, tagged with its version."""
+        raise NotImplementedError
+
+
+class LocalFolderPublisher(Publisher):
+    """The Hub's layout in a local folder, with every tag kept (see `asknews_assets.publication.local`)."""
+
+    directory: str = Field(description="Root of the local publish target (one folder per repository).")
+
+    @property
+    def backend(self) -> str:
+        return "local_folder"
+
+    def publish(self, bundle: Bundle) -> PublishedRepo:
+        return publish_to_folder(Path(self.directory), bundle)
+
+
+class HubPublisher(Publisher):
+    """A Hugging Face Hub (or compatible server): one commit per publication, then a tag."""
+
+    endpoint: str = Field(default=DEFAULT_ENDPOINT, description="Hub URL.")
+    token_env: str = Field(
+        default="HF_TOKEN", description="Environment variable holding a write token; empty for a server without authentication."
+    )
+    private: bool = Field(default=False, description="Create the repositories private (existing ones keep their visibility).")
+    max_retries: int = Field(default=5, description="Retries of a call after a 429, a 5xx or a broken connection.")
+    backoff_base_s: float = Field(default=2.0, description="First retry waits about this long, doubling each time.")
+    backoff_max_s: float = Field(default=60.0, description="Longest wait between retries (unless Retry-After asks more).")
+
+    @property
+    def backend(self) -> str:
+        return "huggingface_hub"
+
+    def _token(self) -> str | bool:
+        if not self.token_env:
+            return False  # no Authorization header at all
+        token = os.environ.get(self.token_env)
+        if not token:
+            raise PublicationConfigurationError(
+                f"the environment variable {self.token_env} (named by token_env, ASKNEWS_HF_TOKEN_ENV) is not set:"
+                " set it to a Hub token with write access"
+            )
+        return token
+
+    def publish(self, bundle: Bundle) -> PublishedRepo:
+        api = HfApi(endpoint=self.endpoint, token=self._token(), library_name="asknews-assets")
+        backoff = Backoff(self.max_retries, self.backoff_base_s, self.backoff_max_s)
+        return publish_to_hub(api, bundle, private=self.private, backoff=backoff)
+
+
+def _flag(value: str) -> bool:
+    if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
+        raise PublicationConfigurationError(f"ASKNEWS_HF_PRIVATE must be true or false, not {value!r}")
+    return value.lower() in ("true", "1", "yes")
+
+
+def resources_for(deployment: str) -> dict:
+    names = {
+        "dataset_name": os.environ.get("ASKNEWS_HF_DATASET_NAME", DEFAULT_DATASET_NAME),
+        "model_name_template": os.environ.get("ASKNEWS_HF_MODEL_NAME_TEMPLATE", DEFAULT_MODEL_NAME_TEMPLATE),
+    }
+    if deployment == "production":
+        return {
+            "publisher": HubPublisher(
+                organization=EnvVar("ASKNEWS_HF_ORG"),
+                endpoint=os.environ.get("ASKNEWS_HF_ENDPOINT") or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT,
+                token_env=os.environ.get("ASKNEWS_HF_TOKEN_ENV", "HF_TOKEN"),
+                private=_flag(os.environ.get("ASKNEWS_HF_PRIVATE", "false")),
+                **names,
+            )
+        }
+    return {
+        "publisher": LocalFolderPublisher(
+            organization=os.environ.get("ASKNEWS_HF_ORG", LOCAL_ORGANIZATION), directory=str(settings.publish_dir()), **names
+        )
+    }
