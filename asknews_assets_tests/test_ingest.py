@@ -144,3 +144,23 @@ def test_missing_source_folder_names_the_setting(tmp_path):
 def test_json_line_payload_round_trip():
     record = SourceRecord("x:1", json.dumps(article("a")).encode())
     assert ingest_partition([record], MX_ES).accepted[0].article_id == "a"
+
+
+def test_symlinks_are_never_followed_out_of_the_source_folder(tmp_path):
+    outside = tmp_path / "outside.jsonl"
+    outside.write_text(json.dumps(article("secret")) + "\n")
+    source = write_corpus(tmp_path / "corpus", {"es/MX.jsonl": [article("a")]})
+    (tmp_path / "corpus" / "es" / "AR.jsonl").symlink_to(outside)
+    (tmp_path / "corpus" / "es" / "MX.leak.jsonl").symlink_to(outside)
+    assert [str(p) for p in source.list_partitions()] == ["MX|es"]
+    assert [a.article_id for a in ingest_partition(source.read_partition(MX_ES), MX_ES).accepted] == ["a"]
+    assert len(source.unroutable_files()) == 2
+
+
+def test_identifiers_with_control_characters_are_rejected():
+    records = [SourceRecord("x:1", json.dumps(article("a\x00b"))), SourceRecord("x:2", json.dumps(article("c" * 3000)))]
+    result = ingest_partition(records, MX_ES)
+    assert [(r.reason, r.detail.split(" ")[0]) for r in result.rejected] == [
+        (RejectReason.INVALID_FIELD, "article_id"),
+        (RejectReason.INVALID_FIELD, "article_id"),
+    ]

@@ -10,7 +10,7 @@ from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult,
 from asknews_assets.embed import embedding_text
 from asknews_assets.llm import LLMCache
 from asknews_assets.metadata import counts_md, md
-from asknews_assets.partitions import ArticlePartition, article_partitions
+from asknews_assets.partitions import article_partitions, partition_of
 from asknews_assets.resources.embedding import Embedder
 from asknews_assets.resources.summarization import Summarizer
 from asknews_assets.resources.warehouse import Warehouse
@@ -69,7 +69,7 @@ def article_summaries(
     that cannot be summarised go to `article_summary_failures` with a reason, never as a summary;
     `article_summary_stats` records the partition's counts for the completeness check.
     """
-    partition = ArticlePartition.from_key(context.partition_key)
+    partition = partition_of(context)
     with warehouse.get_connection() as conn:
         _require_table(conn, "translated_articles", TRANSLATED_ARTICLES)
         translated = read_partition(conn, "translated_articles", partition)
@@ -151,7 +151,7 @@ def article_embeddings(context: AssetExecutionContext, embedder: Embedder, wareh
     Stored as fixed-length FLOAT[dim] arrays, so cosine similarity is `array_inner_product` in SQL.
     Every partition of the table must come from one model: a model of another dimension is refused.
     """
-    partition = ArticlePartition.from_key(context.partition_key)
+    partition = partition_of(context)
     with warehouse.get_connection() as conn:
         _require_table(conn, "article_summaries", ARTICLE_SUMMARIES)
         _require_table(conn, "translated_articles", TRANSLATED_ARTICLES)

@@ -7,7 +7,7 @@ from dagster import AssetExecutionContext, AssetKey, Backoff, Config, Materializ
 
 from asknews_assets.ingest.articles import IngestLimits, article_rows, ingest_partition, reject_rows
 from asknews_assets.metadata import counts_md, md
-from asknews_assets.partitions import ArticlePartition, article_partitions
+from asknews_assets.partitions import article_partitions, partition_of
 from asknews_assets.resources.news_source import NewsSource
 from asknews_assets.resources.warehouse import Warehouse
 from asknews_assets.storage import replace_partition
@@ -51,7 +51,7 @@ def raw_articles(
     Unusable records go to `raw_article_rejects` with their source location and a reason, and the
     partition's read/accepted/rejected counts to `raw_ingest_stats`, so accepted + rejected = read.
     """
-    partition = ArticlePartition.from_key(context.partition_key)
+    partition = partition_of(context)
     limits = IngestLimits(max_text_chars=config.max_text_chars, max_record_bytes=config.max_record_bytes)
     result = ingest_partition(source.read_partition(partition), partition, limits)
     keys = {"country": partition.country, "language": partition.language}

@@ -4,7 +4,7 @@ from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, 
 from pydantic import Field
 
 from asknews_assets.metadata import md
-from asknews_assets.partitions import ArticlePartition, article_partitions
+from asknews_assets.partitions import article_partitions, partition_of
 from asknews_assets.resources.translation import Translator
 from asknews_assets.resources.warehouse import Warehouse
 from asknews_assets.storage import read_partition, replace_partition
@@ -45,7 +45,7 @@ def translated_articles(
     language py3langid identifies in the original text: a mismatch with the declared language is
     recorded (and warned about by an asset check), never dropped.
     """
-    partition = ArticlePartition.from_key(context.partition_key)
+    partition = partition_of(context)
     with warehouse.get_connection() as conn:
         articles = source_articles(read_partition(conn, "raw_articles", partition))
 

@@ -7,6 +7,7 @@ as an accepted `Article` or as a `Reject` with a reason, so accepted + rejected 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -38,6 +39,10 @@ class RejectReason(str, Enum):
 
 REQUIRED_FIELDS = ("article_id", "article_url", "country", "language", "pub_date", "text")
 OPTIONAL_TEXT_FIELDS = ("title", "eng_title", "eng_text", "source_id", "classification")
+# Identifiers end up in keys, URLs and file names downstream: no control characters, bounded length.
+IDENTIFIER_FIELDS = ("article_id", "article_url")
+MAX_IDENTIFIER_CHARS = 2_000
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,11 @@ def _text_field(row: Mapping[str, Any], name: str, required: bool) -> str | None
         value = str(value)
     if not isinstance(value, str):
         raise _Rejected(RejectReason.INVALID_FIELD, f"{name} is a {type(value).__name__}, not a string")
+    if name in IDENTIFIER_FIELDS:
+        if _CONTROL_CHARACTERS.search(value):
+            raise _Rejected(RejectReason.INVALID_FIELD, f"{name} contains control characters")
+        if len(value) > MAX_IDENTIFIER_CHARS:
+            raise _Rejected(RejectReason.INVALID_FIELD, f"{name} is {len(value)} characters > {MAX_IDENTIFIER_CHARS}")
     return value
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from dagster import (
     DynamicPartitionsDefinition,
+    Failure,
     MultiPartitionKey,
     MultiPartitionsDefinition,
     StaticPartitionsDefinition,
@@ -88,6 +89,18 @@ class ArticlePartition:
 
     def __str__(self) -> str:
         return f"{self.country}|{self.language}"
+
+
+def partition_of(context) -> ArticlePartition:
+    """The validated partition of a run of a country x language asset.
+
+    Dagster accepts any string as a dynamic partition key, so this is the guard: an invalid key
+    fails the step at once, and without retries, since retrying cannot make it valid.
+    """
+    try:
+        return ArticlePartition.from_key(context.partition_key)
+    except InvalidPartitionKey as error:
+        raise Failure(str(error), allow_retries=False) from error
 
 
 MODEL_VARIANTS: tuple[str, ...] = ("small", "medium", "large")

@@ -65,6 +65,9 @@ class FileNewsSource(NewsSource):
         for path in sorted(self.root.glob("*/*")):
             if path.suffix not in FILE_SUFFIXES or not path.is_file():
                 continue
+            if path.is_symlink() or path.parent.is_symlink():  # a link could point anywhere on disk
+                yield path, None
+                continue
             try:
                 yield path, ArticlePartition(country=path.name.split(".")[0], language=path.parent.name)
             except InvalidPartitionKey:
@@ -81,7 +84,7 @@ class FileNewsSource(NewsSource):
         folder = self.root / partition.language
         found = {path for suffix in FILE_SUFFIXES for path in folder.glob(f"{partition.country}{suffix}")}
         found |= {path for suffix in FILE_SUFFIXES for path in folder.glob(f"{partition.country}.*{suffix}")}
-        return sorted(path for path in found if path.is_file())
+        return sorted(path for path in found if path.is_file() and not path.is_symlink() and not folder.is_symlink())
 
     def fingerprint(self, partition: ArticlePartition) -> str:
         digest = hashlib.sha256()
