@@ -16,9 +16,65 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from dagster import DagsterInstance, DagsterRunStatus
+
 from asknews_assets.settings import PROJECT_ROOT
 
 REPOSITORY = {"repositoryLocationName": "asknews_assets.definitions", "repositoryName": "__repository__"}
+GRAPHQL_TIMEOUT = 180  # launching loads the code location; slow on a busy 2-core machine
+
+ADD_PARTITION = """
+mutation($repositorySelector: RepositorySelector!, $key: String!) {
+  addDynamicPartition(repositorySelector: $repositorySelector, partitionsDefName: "country", partitionKey: $key) {
+    __typename
+  }
+}"""
+LAUNCH_RUN = """
+mutation($executionParams: ExecutionParams!) {
+  launchRun(executionParams: $executionParams) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+    ... on InvalidSubsetError { message }
+    ... on RunConfigValidationInvalid { errors { message } }
+  }
+}"""
+TERMINATE_RUN = """
+mutation($runId: String!) {
+  terminateRun(runId: $runId, terminatePolicy: MARK_AS_CANCELED_IMMEDIATELY) {
+    __typename
+    ... on TerminateRunFailure { message }
+    ... on PythonError { message }
+  }
+}"""
+WORKSPACE = """
+query {
+  workspaceOrError {
+    ... on Workspace { locationEntries { name loadStatus locationOrLoadError { __typename } } }
+  }
+}"""
+REEXECUTE_RUN = """
+mutation($params: ReexecutionParams!) {
+  launchRunReexecution(reexecutionParams: $params) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+  }
+}"""
+
+LAUNCH_BACKFILL = """
+mutation($params: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $params) {
+    __typename
+    ... on LaunchBackfillSuccess { backfillId }
+    ... on PythonError { message }
+    ... on PartitionKeysNotFoundError { partitionKeys }
+  }
+}"""
+BACKFILL_STATUS = """
+query($id: String!) {
+  partitionBackfillOrError(backfillId: $id) { ... on PartitionBackfill { status } }
+}"""
 
 
 def free_port() -> int:
@@ -46,14 +102,24 @@ class DagsterServer:
 
 
 def _stop(process: subprocess.Popen) -> None:
-    """Stop a process group we started (its children too), by its own PID."""
-    if process.poll() is None:
+    """Stop a process group we started, children included, by its own PID.
+
+    SIGTERM first so the webserver and daemon shut down cleanly; then SIGKILL to the group, since a
+    code server child can outlive its parent and hold the port or the warehouse.
+    """
+    try:
         os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+    except ProcessLookupError:
+        return
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait(timeout=10)
 
 
 @contextmanager
@@ -61,6 +127,12 @@ def dagster_processes(home: Path, env: dict[str, str], daemon: bool = True) -> I
     """Webserver (and daemon) on 127.0.0.1 over the repository's workspace, with DAGSTER_HOME=home."""
     home.mkdir(parents=True, exist_ok=True)
     shutil.copy(PROJECT_ROOT / "deploy" / "local" / "dagster.yaml", home / "dagster.yaml")
+    # The webserver and the daemon both create missing storages when they start; on a fresh home
+    # they can race ("table alembic_version already exists") and one dies. Create them first.
+    with DagsterInstance.from_config(str(home)) as instance:
+        instance.get_runs(limit=1)
+        instance.get_dynamic_partitions("country")
+        instance.all_instigator_state()
     port = free_port()
     full_env = {**os.environ, **env, "DAGSTER_HOME": str(home), "PYTHONUNBUFFERED": "1"}
     bin_dir = Path(sys.executable).parent
@@ -87,7 +159,51 @@ def dagster_processes(home: Path, env: dict[str, str], daemon: bool = True) -> I
                 if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
                     raise RuntimeError(f"webserver did not start; see {logs}") from None
                 time.sleep(0.5)
+        wait_for_code_location(server)
         yield server
     finally:
         for process in processes:
             _stop(process)
+
+
+def wait_for_code_location(server: DagsterServer, timeout: float = 180) -> None:
+    """Mutations on a location that is still loading are answered with UnauthorizedError."""
+
+    def loaded():
+        entries = server.graphql(WORKSPACE, timeout=GRAPHQL_TIMEOUT)["workspaceOrError"]["locationEntries"]
+        entry = next(e for e in entries if e["name"] == REPOSITORY["repositoryLocationName"])
+        if entry["loadStatus"] == "LOADED":
+            assert entry["locationOrLoadError"]["__typename"] == "RepositoryLocation", entry
+            return True
+        return False
+
+    wait_for(loaded, timeout, "the code location to load")
+
+
+def wait_for(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(0.25)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def partition_launch_params(job: str, partition: str, assets: list[str]) -> dict:
+    """What the UI sends to launch one partition of a job, restricted to some assets."""
+    country, _, language = partition.rpartition("|")
+    tags = {
+        "dagster/partition": partition,
+        "dagster/partition/country": country,
+        "dagster/partition/language": language,
+    }
+    return {
+        "selector": {**REPOSITORY, "jobName": job, "assetSelection": [{"path": [a]} for a in assets]},
+        "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in tags.items()]},
+        "mode": "default",
+    }
+
+
+def run_finished(instance: DagsterInstance, run_id: str) -> DagsterRunStatus | None:
+    status = instance.get_run_by_id(run_id).status
+    return status if status in (DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED) else None

@@ -7,30 +7,17 @@ import pytest
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
 from asknews_assets_tests.conftest import article, write_corpus
-from asknews_assets_tests.dagster_processes import REPOSITORY, dagster_processes
+from asknews_assets_tests.dagster_processes import (
+    ADD_PARTITION,
+    BACKFILL_STATUS,
+    LAUNCH_BACKFILL,
+    REPOSITORY,
+    dagster_processes,
+)
 
 pytestmark = pytest.mark.e2e
 
 FRENCH_COUNTRIES = ["BE", "CA", "CI", "FR", "SN"]
-
-ADD_PARTITION = """
-mutation($repositorySelector: RepositorySelector!, $key: String!) {
-  addDynamicPartition(repositorySelector: $repositorySelector, partitionsDefName: "country", partitionKey: $key) {
-    __typename
-  }
-}"""
-LAUNCH_BACKFILL = """
-mutation($params: LaunchBackfillParams!) {
-  launchPartitionBackfill(backfillParams: $params) {
-    __typename
-    ... on LaunchBackfillSuccess { backfillId }
-    ... on PythonError { message }
-  }
-}"""
-BACKFILL_STATUS = """
-query($id: String!) {
-  partitionBackfillOrError(backfillId: $id) { ... on PartitionBackfill { status } }
-}"""
 
 
 def _corpus(root):

@@ -1,0 +1,188 @@
+"""A run killed midway (as when a node is lost) leaves the warehouse consistent, and re-executing it
+yields exactly what an uninterrupted run produces.
+
+The partition is a big synthetic one (scripts/generate_synthetic_corpus.py) so that raw_articles
+takes several seconds; its worker processes are found from the run's own engine events and killed
+with SIGKILL. The generator's promise (exact accepted and rejected counts per reason) is checked
+here too, since the comparison rests on it.
+"""
+
+import importlib.util
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, materialize
+
+from asknews_assets.assets.raw import raw_articles
+from asknews_assets.checks.raw import raw_articles_accounted, raw_articles_unique
+from asknews_assets.ingest.articles import ingest_partition
+from asknews_assets.resources.news_source import FileNewsSource
+from asknews_assets.resources.warehouse import Warehouse
+from asknews_assets.settings import PROJECT_ROOT
+from asknews_assets_tests.dagster_processes import (
+    ADD_PARTITION,
+    GRAPHQL_TIMEOUT,
+    LAUNCH_RUN,
+    REEXECUTE_RUN,
+    REPOSITORY,
+    TERMINATE_RUN,
+    dagster_processes,
+    partition_launch_params,
+    run_finished,
+    wait_for,
+)
+
+RAW_TABLES = ("raw_articles", "raw_article_rejects", "raw_ingest_stats")
+PER_RUN_COLUMNS = ("run_id", "materialized_at")
+
+
+def load_generator():
+    spec = importlib.util.spec_from_file_location(
+        "generate_synthetic_corpus", PROJECT_ROOT / "scripts" / "generate_synthetic_corpus.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses resolve their annotations through sys.modules
+    spec.loader.exec_module(module)
+    return module
+
+
+def table_rows(database: Path) -> dict[str, list[tuple]]:
+    """Every raw table's rows, sorted, without the columns that differ between runs."""
+    conn = duckdb.connect(str(database), read_only=True)
+    try:
+        found = {}
+        for table in RAW_TABLES:
+            columns = [row[0] for row in conn.execute(f"DESCRIBE {table}").fetchall()]
+            kept = ", ".join(c for c in columns if c not in PER_RUN_COLUMNS)
+            found[table] = conn.execute(f"SELECT {kept} FROM {table} ORDER BY ALL").fetchall()
+        return found
+    finally:
+        conn.close()
+
+
+def test_synthetic_corpus_is_deterministic_and_its_expected_counts_hold(tmp_path):
+    generator = load_generator()
+    manifest = generator.generate(tmp_path / "a", articles=3000, countries=60, seed=5, fault_rate=0.1)
+    generator.generate(tmp_path / "b", articles=3000, countries=60, seed=5, fault_rate=0.1)
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.jsonl"))
+    assert all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files)
+    assert len(manifest["languages"]) == 12 and len(manifest["countries"]) == 60
+    assert len(manifest["expected_rejected"]) == len(generator.FAULT_REASONS)
+
+    source = FileNewsSource(directory=str(tmp_path / "a"))
+    assert source.unroutable_files() == []
+    for partition in source.list_partitions():
+        result = ingest_partition(source.read_partition(partition), partition)
+        expected = manifest["per_partition"][str(partition)]
+        assert (result.read, len(result.accepted), result.rejects_by_reason()) == (
+            expected["lines"], expected["accepted"], expected["rejected"]
+        ), partition
+        non_english = [a for a in result.accepted if a.language != "en"]
+        assert all(a.eng_text and a.eng_title for a in non_english)
+
+
+@pytest.mark.e2e
+def test_killed_run_is_rerun_to_the_same_tables_as_an_uninterrupted_run(tmp_path, instance):
+    generator = load_generator()
+    corpus = tmp_path / "corpus"
+    manifest = generator.generate(corpus, articles=30_000, countries=1, seed=11, fault_rate=0.02)
+    (partition,) = manifest["per_partition"]
+    country = partition.split("|")[0]
+
+    # The reference: the same partition materialised without interruption into its own warehouse.
+    instance.add_dynamic_partitions("country", [country])
+    reference_db = tmp_path / "reference.duckdb"
+    source = FileNewsSource(directory=str(corpus))
+    checks = [raw_articles_accounted, raw_articles_unique]
+    resources = {"source": source, "warehouse": Warehouse(database=str(reference_db))}
+    assert materialize([raw_articles, *checks], partition_key=partition, instance=instance, resources=resources).success
+    reference = table_rows(reference_db)
+    assert len(reference["raw_articles"]) == manifest["expected_accepted"]
+
+    # The warehouse under test already holds an older version of the partition.
+    database = tmp_path / "warehouse.duckdb"
+    older = generator.generate(tmp_path / "older", articles=300, countries=1, seed=12, fault_rate=0.1)
+    older_source = FileNewsSource(directory=str(tmp_path / "older"))
+    resources = {"source": older_source, "warehouse": Warehouse(database=str(database))}
+    assert materialize([raw_articles], partition_key=partition, instance=instance, resources=resources).success
+    stale = table_rows(database)
+    assert len(stale["raw_articles"]) == older["expected_accepted"]
+
+    env = {
+        "ASKNEWS_SOURCE_DIR": str(corpus),
+        "ASKNEWS_DUCKDB_PATH": str(database),
+        "ASKNEWS_DATA_DIR": str(tmp_path / "data"),
+        "ASKNEWS_DISCOVERY_SENSOR": "off",
+        "HF_HUB_OFFLINE": "1",
+    }
+    home = tmp_path / "home"
+    with dagster_processes(home, env) as server:
+        added = server.graphql(ADD_PARTITION, {"repositorySelector": REPOSITORY, "key": country}, GRAPHQL_TIMEOUT)
+        assert added["addDynamicPartition"]["__typename"] == "AddDynamicPartitionSuccess"
+        params = partition_launch_params("article_partition_job", partition, ["raw_articles"])
+        launched = server.graphql(LAUNCH_RUN, {"executionParams": params}, GRAPHQL_TIMEOUT)["launchRun"]
+        assert launched["__typename"] == "LaunchRunSuccess", launched
+        run_id = launched["run"]["runId"]
+
+        with DagsterInstance.from_config(str(home)) as observer:
+            wait_for(lambda: _step_started(observer, run_id, "raw_articles"), 120, "raw_articles to start")
+            time.sleep(3)  # well into the ~10 s of reading and validating 30,000 lines
+            assert observer.get_run_by_id(run_id).status == DagsterRunStatus.STARTED, "the run ended before the kill"
+            pids = _worker_pids(observer, run_id)
+            assert len(pids) >= 2, f"expected the run worker and the step worker, found pids {pids}"
+            for pid in pids:
+                os.kill(pid, signal.SIGKILL)
+            wait_for(lambda: not any(_alive(pid) for pid in pids), 30, "the killed workers to exit")
+
+            # Killed mid-step: the partition holds the old rows or the new ones, never a mix.
+            assert table_rows(database) in (stale, reference)
+
+            # A surviving parent may report the loss itself; otherwise the run is marked as an operator
+            # would (run monitoring does it in the production instance).
+            if observer.get_run_by_id(run_id).status == DagsterRunStatus.STARTED:
+                terminated = server.graphql(TERMINATE_RUN, {"runId": run_id}, GRAPHQL_TIMEOUT)["terminateRun"]
+                assert terminated["__typename"] == "TerminateRunSuccess", terminated
+            assert observer.get_run_by_id(run_id).status in (DagsterRunStatus.CANCELED, DagsterRunStatus.FAILURE)
+
+            params = {"parentRunId": run_id, "strategy": "FROM_FAILURE"}
+            rerun = server.graphql(REEXECUTE_RUN, {"params": params}, GRAPHQL_TIMEOUT)["launchRunReexecution"]
+            assert rerun["__typename"] == "LaunchRunSuccess", rerun
+            rerun_id = rerun["run"]["runId"]
+            status = wait_for(lambda: run_finished(observer, rerun_id), 180, "the re-execution to finish")
+            assert status == DagsterRunStatus.SUCCESS, _failure_messages(observer, rerun_id)
+            assert observer.get_run_by_id(rerun_id).tags["dagster/partition"] == partition
+
+    assert table_rows(database) == reference
+
+
+def _step_started(instance: DagsterInstance, run_id: str, step: str) -> bool:
+    return any(e.step_key == step for e in instance.all_logs(run_id, of_type=DagsterEventType.STEP_START))
+
+
+def _worker_pids(instance: DagsterInstance, run_id: str) -> list[int]:
+    """Processes working on the run: the run worker and its step subprocesses report their pid."""
+    pids = {}  # in the order they started: the run worker first, as a lost node takes it first
+    worker_events = {DagsterEventType.ENGINE_EVENT, DagsterEventType.STEP_WORKER_STARTED}
+    for record in instance.all_logs(run_id, of_type=worker_events):
+        metadata = record.dagster_event.event_specific_data.metadata
+        if "pid" in metadata:
+            pids.setdefault(int(metadata["pid"].value), None)
+    return [pid for pid in pids if _alive(pid) and pid != os.getpid()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has exited; its parent just has not reaped it yet
+
+
+def _failure_messages(instance: DagsterInstance, run_id: str) -> str:
+    return json.dumps([r.message for r in instance.all_logs(run_id) if r.dagster_event and r.dagster_event.is_failure])
