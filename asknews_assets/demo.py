@@ -16,8 +16,15 @@ from asknews_assets import settings
 from asknews_assets.definitions import defs
 from asknews_assets.partitions import country_partitions
 
-# Unpartitioned jobs that follow the per-partition ones, in graph order.
-WHOLE_GRAPH_JOBS: list[str] = []
+# Jobs that follow the per-partition ones, in graph order, with their partition (None: unpartitioned).
+# The demo fine-tunes the small variant only; the publication sensor would launch the publish jobs
+# on its own under `dagster dev`, the demo runs them directly so it ends with everything published.
+WHOLE_GRAPH_JOBS: list[tuple[str, str | None]] = [
+    ("dataset_job", None),
+    ("model_job", "small"),
+    ("publish_dataset_job", None),
+    ("publish_models_job", "small"),
+]
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
@@ -43,9 +50,10 @@ def main() -> int:
     for number, partition in enumerate(partitions, 1):
         _run("article_partition_job", instance, str(partition))
         print(f"  [{number}/{len(partitions)}] {partition}", flush=True)
-    for job_name in WHOLE_GRAPH_JOBS:
-        _run(job_name, instance)
-        print(f"  {job_name} done", flush=True)
+    for job_name, partition_key in WHOLE_GRAPH_JOBS:
+        step_started = time.monotonic()
+        _run(job_name, instance, partition_key)
+        print(f"  {job_name}{f' [{partition_key}]' if partition_key else ''}: {time.monotonic() - step_started:.0f}s", flush=True)
 
     with defs.resources["warehouse"].get_connection() as conn:
         totals = conn.execute(
@@ -57,6 +65,9 @@ def main() -> int:
     for reason, count in reasons:
         print(f"  rejected, {reason}: {count}")
     print(f"\nWarehouse (DuckDB): {settings.warehouse_path()}")
+    print(f"Datasets:           {settings.dataset_store_dir()}")
+    print(f"Models:             {settings.model_store_dir()}")
+    print(f"Published (local):  {settings.publish_dir()}")
     print(f"Dagster instance:   {os.environ['DAGSTER_HOME']}")
     print("See it in the UI:   make ui   (then open http://127.0.0.1:3000)")
     return 0
