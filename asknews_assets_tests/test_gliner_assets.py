@@ -1,0 +1,119 @@
+"""finetuned_gliner and model_evaluation through dagster.materialize: offline base model, a tiny
+synthetic dataset found through a stub dataset_splits materialization, a temporary warehouse."""
+
+import json
+from pathlib import Path
+
+import pytest
+from dagster import MaterializeResult, MetadataValue, asset, build_asset_context, materialize
+from gliner import GLiNER
+
+from asknews_assets.assets.models import dataset_path, finetuned_gliner, model_evaluation
+from asknews_assets.checks.models import finetuned_model_folders_complete, model_evaluations_complete
+from asknews_assets.gliner_models.dataset import DatasetExportMissing
+from asknews_assets.gliner_models.inference import GlinerModelUnavailable
+from asknews_assets.gliner_models.offline import OFFLINE_BASE_MODEL
+from asknews_assets.gliner_models.synthetic import write_synthetic_dataset
+from asknews_assets.resources.models import HubGlinerBaseModels, OfflineGlinerBaseModels, resources_for
+
+SIZES = {"train": 8, "validation": 2, "test": 4, "test_heldout_topics": 3}
+FEW_STEPS = {"max_steps": 2, "batch_size": 2, "save_steps": 1000}
+
+
+def stub_dataset_splits(path: Path):
+    @asset(name="dataset_splits")
+    def dataset_splits() -> MaterializeResult:
+        metadata = {"dataset_version": "synthetic-v1", "dataset_path": MetadataValue.path(str(path))}
+        return MaterializeResult(metadata=metadata)
+
+    return dataset_splits
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("ASKNEWS_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+def test_finetune_then_evaluate_before_and_after(data_dir, tmp_path, instance, warehouse):
+    export = write_synthetic_dataset(data_dir / "datasets" / "synthetic-v1", sizes=SIZES, sentences=(1, 2))
+    assert materialize([stub_dataset_splits(export)], instance=instance).success
+    benchmarks = tmp_path / "benchmarks"
+    benchmarks.mkdir()
+    (benchmarks / "conll_tiny.bio").write_text("Angela B-PER\nMerkel I-PER\nspoke O\n\nRome B-LOC\n", encoding="utf-8")
+    resources = {"warehouse": warehouse, "gliner_base_models": OfflineGlinerBaseModels(max_len=24)}
+
+    trained = materialize(
+        [finetuned_gliner, finetuned_model_folders_complete],
+        partition_key="small",
+        instance=instance,
+        resources=resources,
+        run_config={"ops": {"finetuned_gliner": {"config": FEW_STEPS}}},
+    )
+    assert [c.passed for c in trained.get_asset_check_evaluations()] == [True]
+    metadata = trained.asset_materializations_for_node("finetuned_gliner")[0].metadata
+    version, model_path = metadata["model_version"].value, Path(metadata["model_path"].value)
+    assert model_path == data_dir.resolve() / "models" / "gliner-small" / version
+    assert version.startswith("synthetic-v1-")
+    assert metadata["steps"].value == 2 and metadata["data_version"].value == "synthetic-v1"
+    assert metadata["base_model"].value == OFFLINE_BASE_MODEL and metadata["parameters"].value > 20_000_000
+    assert "data:image/png;base64" in metadata["loss_curve"].value
+    assert not (model_path / "checkpoints").exists()
+    assert GLiNER.from_pretrained(str(model_path)).config.max_len == 24
+    with warehouse.get_connection() as conn:
+        registry = conn.execute("SELECT variant, model_version, model_path, steps FROM finetuned_models").fetchall()
+    assert registry == [("small", version, str(model_path), 2)]
+
+    def evaluate():
+        result = materialize(
+            [model_evaluation, model_evaluations_complete],
+            partition_key="small",
+            instance=instance,
+            resources=resources,
+            run_config={"ops": {"model_evaluation": {"config": {"benchmark_dir": str(benchmarks)}}}},
+        )
+        assert [c.passed for c in result.get_asset_check_evaluations()] == [True]
+        return result.asset_materializations_for_node("model_evaluation")[0].metadata
+
+    evaluated = evaluate()
+    assert evaluated["model_version"].value == version
+    assert evaluated["benchmarks_found"].value == 1
+    assert "conll_tiny" in evaluated["benchmarks"].value and "test_heldout_topics" in evaluated["benchmarks"].value
+    assert "| type |" in evaluated["test_per_type_f1"].value
+    evaluate()  # a re-materialisation replaces its rows
+    with warehouse.get_connection() as conn:
+        rows = conn.execute(
+            "SELECT benchmark, model, n_docs, f1, per_type FROM model_evaluations ORDER BY benchmark, model"
+        ).fetchall()
+    assert [(b, m, n) for b, m, n, _, _ in rows] == [
+        ("conll_tiny", "base", 2),
+        ("conll_tiny", "finetuned", 2),
+        ("test", "base", 4),
+        ("test", "finetuned", 4),
+        ("test_heldout_topics", "base", 3),
+        ("test_heldout_topics", "finetuned", 3),
+    ]
+    assert all(0.0 <= f1 <= 1.0 for *_, f1, _ in rows)
+    # Two steps teach the model nothing yet: it predicts nothing, and that is reported honestly as zeros.
+    test_finetuned = next(r for r in rows if r[:2] == ("test", "finetuned"))
+    assert set(json.loads(test_finetuned[4])) == {"city", "country", "organization", "person"}
+
+
+def test_without_a_dataset_the_error_names_the_asset_to_materialize(instance):
+    with pytest.raises(DatasetExportMissing, match="materialize the 'dataset_splits' asset"):
+        dataset_path(build_asset_context(instance=instance), "")
+
+
+def test_a_base_model_that_cannot_load_names_its_setting(tmp_path):
+    with pytest.raises(GlinerModelUnavailable, match=r"HubGlinerBaseModels\.medium \(env ASKNEWS_GLINER_BASE_MEDIUM\)"):
+        HubGlinerBaseModels(medium=str(tmp_path / "missing")).load("medium")
+    with pytest.raises(ValueError, match="not a model variant"):
+        OfflineGlinerBaseModels().load("huge")
+
+
+def test_resources_per_deployment(monkeypatch):
+    monkeypatch.setenv("ASKNEWS_GLINER_BASE_LARGE", "/models/my-large")
+    production = resources_for("production")["gliner_base_models"]
+    assert production.reference("small") == "urchade/gliner_small-v2.1"
+    assert production.reference("large") == "/models/my-large"
+    assert isinstance(resources_for("local")["gliner_base_models"], OfflineGlinerBaseModels)

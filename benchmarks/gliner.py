@@ -1,0 +1,131 @@
+"""GLiNER speed: the project's batched inference against a per-text loop, and the fine-tuning
+function against a bare `train_model` call.
+
+1. Inference: `predict_entities_batched` (windowing, length-sorted batches of 8) against a loop of
+   GLiNER's own `predict_entities`, one text at a time, on the same offline MiniLM GLiNER and the
+   same news-length texts. Target: batched >= 2x texts/s.
+2. Training: `train_gliner` (windowing, seeding, loss callback, final safetensors save) against a
+   bare `model.train_model` with the same TrainingArguments and data, followed by the same save, on
+   two identically built models. Target: >= 0.95x the bare call's steps/s.
+
+Both sides of each comparison run in the same process, alternating, so that load from other
+processes weighs on both alike. Run: python -m benchmarks.gliner [--quick]
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from asknews_assets.gliner_models.inference import predict_entities_batched
+from asknews_assets.gliner_models.offline import build_offline_gliner
+from asknews_assets.gliner_models.synthetic import ENTITY_TYPES, synthetic_rows
+from asknews_assets.gliner_models.training import TrainingSettings, train_gliner, training_arguments
+
+BATCH_SIZE = 8
+
+
+def _best_seconds(runs: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
+    """Fastest wall time of each run over `repeats` alternating rounds."""
+    best = dict.fromkeys(runs, float("inf"))
+    for _ in range(repeats):
+        for name, run in runs.items():
+            started = time.perf_counter()
+            run()
+            best[name] = min(best[name], time.perf_counter() - started)
+    return best
+
+
+def _rows(benchmark: str, baseline: tuple[str, float], measured: tuple[str, float], target: float) -> list[dict]:
+    ratio = measured[1] / baseline[1]
+    return [
+        {"benchmark": benchmark, "figure": baseline[0], "value": round(baseline[1], 3), "target": None, "passed": True},
+        {
+            "benchmark": benchmark,
+            "figure": measured[0],
+            "value": round(measured[1], 3),
+            "target": target,
+            "ratio": round(ratio, 3),
+            "passed": ratio >= target,
+        },
+    ]
+
+
+def _inference_rows(texts: list[str], repeats: int) -> list[dict]:
+    model = build_offline_gliner(seed=0)
+    model.eval()
+
+    def naive_loop() -> list[list[dict]]:
+        return [model.predict_entities(text, ENTITY_TYPES, threshold=0.5) for text in texts]
+
+    def batched() -> list[list[dict]]:
+        return predict_entities_batched(model, texts, ENTITY_TYPES, threshold=0.5, batch_size=BATCH_SIZE)
+
+    batched()  # warm-up
+    seconds = _best_seconds({"naive": naive_loop, "batched": batched}, repeats)
+    return _rows(
+        f"gliner inference, {len(texts)} texts (ratio: x per-text loop)",
+        ("per-text predict_entities loop, texts/s", len(texts) / seconds["naive"]),
+        (f"predict_entities_batched (batch {BATCH_SIZE}), texts/s", len(texts) / seconds["batched"]),
+        target=2.0,
+    )
+
+
+def _training_rows(rows: list[dict], settings: TrainingSettings, repeats: int) -> list[dict]:
+    import torch
+
+    # Model building is not training: each side times its own call only.
+    timings = {"bare": float("inf"), "ours": float("inf")}
+
+    def bare(folder: Path) -> None:
+        model = build_offline_gliner(seed=settings.seed)
+        started = time.perf_counter()
+        model.train_model(
+            train_dataset=rows,
+            eval_dataset=None,
+            training_args=training_arguments(settings, folder / "checkpoints", use_cpu=not torch.cuda.is_available()),
+        )
+        model.save_pretrained(str(folder), safe_serialization=True)
+        timings["bare"] = min(timings["bare"], time.perf_counter() - started)
+
+    def ours(folder: Path) -> None:
+        model = build_offline_gliner(seed=settings.seed)
+        started = time.perf_counter()
+        train_gliner(model, rows, folder, settings, ENTITY_TYPES)
+        timings["ours"] = min(timings["ours"], time.perf_counter() - started)
+
+    with tempfile.TemporaryDirectory() as scratch:
+        for round_ in range(repeats):
+            bare(Path(scratch) / f"bare-{round_}")
+            ours(Path(scratch) / f"ours-{round_}")
+    steps = settings.max_steps
+    return _rows(
+        f"gliner training, {steps} steps of batch {settings.batch_size} (ratio: x bare train_model)",
+        ("bare train_model + save, steps/s", steps / timings["bare"]),
+        ("train_gliner (asset's training function), steps/s", steps / timings["ours"]),
+        target=0.95,
+    )
+
+
+def run(quick: bool = False) -> list[dict]:
+    documents = synthetic_rows(16 if quick else 48, seed=0, sentences=(2, 4))
+    texts = [" ".join(row["tokenized_text"]) for row in documents]
+    settings = TrainingSettings(max_steps=4 if quick else 12, batch_size=4, save_steps=10_000)
+    repeats = 1 if quick else 2
+    training_rows = synthetic_rows(40, seed=1, sentences=(1, 3))
+    return _inference_rows(texts, repeats) + _training_rows(training_rows, settings, repeats)
+
+
+def _print_table(rows: list[dict]) -> None:
+    columns = ["benchmark", "figure", "value", "target", "ratio", "passed"]
+    cells = [["" if row.get(c) is None else str(row.get(c)) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    for line in [columns, ["-" * w for w in widths], *cells]:
+        print("  ".join(value.ljust(width) for value, width in zip(line, widths)))
+
+
+if __name__ == "__main__":
+    _print_table(run(quick="--quick" in sys.argv[1:]))
