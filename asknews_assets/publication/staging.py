@@ -121,6 +121,29 @@ def model_files(model_path: Path) -> dict[str, Path]:
     return files
 
 
+def _portable_gliner_config(config_path: Path, work_dir: Path) -> Path:
+    """The GLiNER config with its encoder named by Hub id, not by a path on the training machine.
+
+    GLiNER records the encoder it was built from (`model_name`); a model built on a local folder
+    would otherwise publish that folder's absolute path. Loading the published model does not read
+    it, but users and the Hub's model tree do.
+    """
+    from asknews_assets.embed.models import PACKAGED_MODEL_NAME, packaged_minilm_path
+
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    encoder = config.get("model_name")
+    if not isinstance(encoder, str) or not Path(encoder).is_absolute():
+        return config_path
+    try:
+        packaged = Path(encoder).resolve() == packaged_minilm_path().resolve()
+    except RuntimeError:
+        packaged = False
+    config["model_name"] = PACKAGED_MODEL_NAME if packaged else Path(encoder).name
+    portable = work_dir / "gliner_config.json"
+    portable.write_text(json.dumps(config, indent=2), encoding="utf-8")
+    return portable
+
+
 def stage_model(
     *,
     model_path: Path,
@@ -136,6 +159,7 @@ def stage_model(
     """The model folder's files and a model card with the before/after evaluation table."""
     files = model_files(model_path)
     work_dir.mkdir(parents=True, exist_ok=True)
+    files["gliner_config.json"] = _portable_gliner_config(files["gliner_config.json"], work_dir)
     card = model_card(
         repo_id=repo_id,
         variant=variant,
