@@ -6,6 +6,7 @@ import warnings
 import pytest
 import torch
 
+from asknews_assets.gliner_models import inference
 from asknews_assets.gliner_models.inference import (
     GlinerModelUnavailable,
     fit_word_windows,
@@ -77,6 +78,34 @@ def test_token_spans_use_the_given_tokens(model):
     assert spans[1] == []
     assert spans[0] and all(0 <= s <= e < 40 and label in LABELS for s, e, label in spans[0])
     assert max(e for _, e, _ in spans[0]) >= MAX_LEN
+
+
+def test_the_factored_span_head_computes_gliners_logits(model):
+    assert inference._has_marker_span_head(model)
+    words = [["Angela", "Merkel", "visited", "Paris", "."], "Olaf Scholz met Giorgia Meloni in Rome".split()]
+    batch = model.collate_batch([{"tokenized_text": w, "ner": None} for w in words], LABELS, model.create_collator())
+    with torch.inference_mode():
+        theirs = model.run_batch(batch)[0]
+        ours = inference._marker_span_logits(model, batch)
+    assert ours.shape == theirs.shape
+    for row, text in enumerate(words):  # spans inside each text; the rest are never decoded
+        for start in range(len(text)):
+            widths = min(model.config.max_width, len(text) - start)
+            torch.testing.assert_close(ours[row, start, :widths], theirs[row, start, :widths], rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("threshold", [0.0, 0.5])
+def test_fast_path_finds_what_gliners_own_forward_and_decoder_find(model, monkeypatch, threshold):
+    sentence = "Angela Merkel met Olaf Scholz in Berlin on a cold Monday morning ."
+    texts = [" ".join([sentence] * 3), "Giorgia Meloni flew to Rome .", ""]
+    fast = predict_entities_batched(model, texts, LABELS, threshold=threshold, batch_size=2)
+    monkeypatch.setattr(inference, "_has_marker_span_head", lambda _model: False)
+    generic = predict_entities_batched(model, texts, LABELS, threshold=threshold, batch_size=2)
+    key = lambda entities: [(e["start"], e["end"], e["label"]) for e in entities]  # noqa: E731
+    assert [key(e) for e in fast] == [key(e) for e in generic]
+    assert threshold > 0 or sum(map(len, fast)) > 0, "at threshold 0 an untrained model proposes spans"
+    scores = [(a["score"], b["score"]) for x, y in zip(fast, generic) for a, b in zip(x, y)]
+    assert all(abs(a - b) < 1e-5 for a, b in scores)
 
 
 def test_load_gliner_caches_per_process_and_reads_saved_folders(model, tmp_path):

@@ -3,7 +3,10 @@ function against a bare `train_model` call.
 
 1. Inference: `predict_entities_batched` (windowing, length-sorted batches of 8) against a loop of
    GLiNER's own `predict_entities`, one text at a time, on the same offline MiniLM GLiNER and the
-   same news-length texts. Target: batched >= 2x texts/s.
+   same news-length texts, labels, threshold and torch thread count. Both must find the same spans
+   and labels (scores equal up to float rounding), which a row of its own checks. Target: batched
+   >= 2x texts/s. The gain is compute GLiNER spends and ours does not: markerV0's span MLP factored
+   to per-word products (see `_marker_span_logits`) and vectorised flat decoding.
 2. Training: `train_gliner` (windowing, seeding, loss callback, final safetensors save) against a
    bare `model.train_model` with the same TrainingArguments and data, followed by the same save, on
    two identically built models. Target: >= 0.95x the bare call's steps/s.
@@ -26,6 +29,7 @@ from asknews_assets.gliner_models.synthetic import ENTITY_TYPES, synthetic_rows
 from asknews_assets.gliner_models.training import TrainingSettings, train_gliner, training_arguments
 
 BATCH_SIZE = 8
+SCORE_TOLERANCE = 1e-4
 
 
 def _best_seconds(runs: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
@@ -55,6 +59,8 @@ def _rows(benchmark: str, baseline: tuple[str, float], measured: tuple[str, floa
 
 
 def _inference_rows(texts: list[str], repeats: int) -> list[dict]:
+    import torch
+
     model = build_offline_gliner(seed=0)
     model.eval()
 
@@ -64,14 +70,31 @@ def _inference_rows(texts: list[str], repeats: int) -> list[dict]:
     def batched() -> list[list[dict]]:
         return predict_entities_batched(model, texts, ENTITY_TYPES, threshold=0.5, batch_size=BATCH_SIZE)
 
-    batched()  # warm-up
-    seconds = _best_seconds({"naive": naive_loop, "batched": batched}, repeats)
-    return _rows(
-        f"gliner inference, {len(texts)} texts (ratio: x per-text loop)",
-        ("per-text predict_entities loop, texts/s", len(texts) / seconds["naive"]),
-        (f"predict_entities_batched (batch {BATCH_SIZE}), texts/s", len(texts) / seconds["batched"]),
-        target=2.0,
+    # Also the warm-up: both sides' outputs must agree before their speeds are compared.
+    theirs, ours = naive_loop(), batched()
+    spans = lambda entities: [(e["start"], e["end"], e["label"]) for e in entities]  # noqa: E731
+    same_spans = [spans(e) for e in theirs] == [spans(e) for e in ours]
+    score_gap = max(
+        (abs(a["score"] - b["score"]) for x, y in zip(theirs, ours) for a, b in zip(x, y)), default=0.0
     )
+    seconds = _best_seconds({"naive": naive_loop, "batched": batched}, repeats)
+    title = f"gliner inference, {len(texts)} texts, {torch.get_num_threads()} threads (ratio: x per-text loop)"
+    agreement = {
+        "benchmark": title,
+        "figure": f"same spans+labels as the loop ({sum(map(len, theirs))}), max score difference",
+        "value": float(f"{score_gap:.2g}"),
+        "target": SCORE_TOLERANCE,
+        "passed": same_spans and score_gap <= SCORE_TOLERANCE,
+    }
+    return [
+        agreement,
+        *_rows(
+            title,
+            ("per-text predict_entities loop, texts/s", len(texts) / seconds["naive"]),
+            (f"predict_entities_batched (batch {BATCH_SIZE}), texts/s", len(texts) / seconds["batched"]),
+            target=2.0,
+        ),
+    ]
 
 
 def _training_rows(rows: list[dict], settings: TrainingSettings, repeats: int) -> list[dict]:
@@ -116,7 +139,8 @@ def run(quick: bool = False) -> list[dict]:
     settings = TrainingSettings(max_steps=4 if quick else 12, batch_size=4, save_steps=10_000)
     repeats = 1 if quick else 2
     training_rows = synthetic_rows(40, seed=1, sentences=(1, 3))
-    return _inference_rows(texts, repeats) + _training_rows(training_rows, settings, repeats)
+    # Inference rounds are short and the machine may be shared: more rounds, best of each side.
+    return _inference_rows(texts, 2 * repeats + 1) + _training_rows(training_rows, settings, repeats)
 
 
 def _print_table(rows: list[dict]) -> None:

@@ -145,6 +145,102 @@ def fit_word_windows(
     return fitted
 
 
+def _has_marker_span_head(model: Any) -> bool:
+    """Whether `model` is a PyTorch uni-encoder span GLiNER with the markerV0 span head and the plain
+    span decoder (the offline MiniLM and the common GLiNER checkpoints): `_marker_span_logits` and
+    `_greedy_flat_spans` reproduce exactly its forward pass and flat decoding."""
+    import torch
+    from gliner.decoding.decoder import SpanDecoder
+    from gliner.modeling.base import UniEncoderSpanModel
+    from gliner.modeling.span_rep import IdentityContextEncoder, SpanMarkerV0
+
+    core = getattr(model, "model", None)
+    if getattr(model, "is_runtime_model", True) or type(core) is not UniEncoderSpanModel:
+        return False
+    layer = core.span_rep_layer
+    marker = layer.span_rep_layer
+    return (
+        type(model.decoder) is SpanDecoder
+        and isinstance(marker, SpanMarkerV0)
+        and isinstance(layer.context_encoder, IdentityContextEncoder)
+        # Plain float layers: a quantised model keeps GLiNER's own forward.
+        and all(type(marker.out_project[i]) is torch.nn.Linear for i in (0, 3))
+        and not getattr(model.config, "precomputed_prompts_mode", False)
+    )
+
+
+def _marker_span_logits(model: Any, batch: dict[str, Any]):
+    """GLiNER's span logits (B, words, max_width, labels), computed without its per-span MLP.
+
+    markerV0 scores span (s, e) against label c as
+    `p_c . (W2 relu(W1 [relu(start_s); relu(end_e)] + b1) + b2)`. W1 splits into a start half and an
+    end half, so it runs once per word instead of once per span (max_width times fewer rows), and W2
+    folds into the label vectors (`p_c W2`), so the per-span cost drops from a 768x1536 and a
+    1536x384 product to a 1536-vector sum and a dot product per label. Same maths, float rounding
+    aside; spans past a text's last word get junk scores, which decoding skips as GLiNER does.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    core = model.model
+    representations = core.get_representations(
+        batch["input_ids"], batch["attention_mask"], batch["text_lengths"], batch["words_mask"]
+    )
+    max_width = core.config.max_width
+    words, _ = core._fit_length(
+        representations.words_embedding, representations.mask, batch["span_idx"].size(1) // max_width
+    )
+    marker = core.span_rep_layer.span_rep_layer
+    first, second = marker.out_project[0], marker.out_project[3]
+    hidden_size = words.size(-1)
+    start_part = F.linear(marker.project_start(words).relu(), first.weight[:, :hidden_size], first.bias)
+    end_part = F.linear(marker.project_end(words).relu(), first.weight[:, hidden_size:])
+    # Span (s, k) ends at word s + k (clamped to the last position: those spans are skipped).
+    batch_size, n_words = words.shape[:2]
+    positions = torch.arange(max(n_words, max_width), device=words.device)
+    span_ends = (positions[:n_words].unsqueeze(1) + positions[:max_width]).clamp_(max=n_words - 1)
+    hidden = end_part[:, span_ends]  # (B, W, K, 4D), contiguous
+    hidden += start_part.unsqueeze(2)
+    hidden.relu_()
+    prompts = core.prompt_rep_layer(representations.prompts_embedding)  # (B, C, D)
+    logits = hidden.view(batch_size, n_words * max_width, -1) @ (prompts @ second.weight).transpose(1, 2)
+    logits += (prompts @ second.bias).unsqueeze(1)
+    return logits.view(batch_size, n_words, max_width, -1)
+
+
+def _greedy_flat_spans(
+    logits, word_counts: Sequence[int], labels: Sequence[str], threshold: float
+) -> list[list[WordSpan]]:
+    """GLiNER's flat, single-label decoding of span logits (B, W, K, C): of the spans inside the text
+    scoring above `threshold`, by descending score (ties in GLiNER's order), keep each that shares no
+    word with one kept before. Words taken are bits of an int, so each check is O(1)."""
+    import torch
+
+    probs = logits.sigmoid()
+    batch_size, n_words, max_width, _ = probs.shape
+    device = probs.device
+    ends = torch.arange(n_words, device=device).view(1, -1, 1) + torch.arange(max_width, device=device).view(1, 1, -1)
+    inside = ends < torch.tensor(word_counts, device=device).view(-1, 1, 1)
+    rows, span_starts, widths, classes = torch.where((probs > threshold) & inside.unsqueeze(-1))
+    scores = probs[rows, span_starts, widths, classes]
+    order = torch.argsort(scores, descending=True, stable=True)
+    order = order[torch.argsort(rows[order], stable=True)]  # by row, then by descending score
+    found: list[list[WordSpan]] = [[] for _ in range(batch_size)]
+    taken = [0] * batch_size
+    for row, start, width, label, score in zip(
+        rows[order].tolist(),
+        span_starts[order].tolist(),
+        widths[order].tolist(),
+        classes[order].tolist(),
+        scores[order].tolist(),
+    ):
+        words = ((2 << width) - 1) << start
+        if not taken[row] & words:
+            taken[row] |= words
+            found[row].append(WordSpan(start, start + width, labels[label], score))
+    return found
+
+
 def predict_word_spans(
     model: Any,
     word_lists: Sequence[Sequence[str]],
@@ -153,6 +249,8 @@ def predict_word_spans(
     batch_size: int = 8,
 ) -> list[list[WordSpan]]:
     """Entity spans (word indices, end inclusive) of each word list, windowed and batched."""
+    import torch
+
     labels = list(dict.fromkeys(labels))
     if not labels or not any(word_lists):
         return [[] for _ in word_lists]
@@ -162,21 +260,32 @@ def predict_word_spans(
         for index, text_windows in enumerate(fit_word_windows(model, word_lists, labels))
         for start, end, subwords in text_windows
     ]
-    # Similar lengths share a batch, so padding stays small.
-    windows.sort(key=lambda w: w[3], reverse=True)
+    # Similar lengths share a batch, so padding (tokens for the encoder, words for the span head)
+    # stays small.
+    windows.sort(key=lambda w: (w[2] - w[1], w[3]), reverse=True)
     model.eval()
+    fast = _has_marker_span_head(model)
     collator = model.create_collator()
     found: list[list[WordSpan]] = [[] for _ in word_lists]
-    for offset in range(0, len(windows), batch_size):
-        chunk = windows[offset : offset + batch_size]
-        inputs = [{"tokenized_text": list(word_lists[i][s:e]), "ner": None} for i, s, e, _ in chunk]
-        batch = model.collate_batch(inputs, labels, collator)
-        output = model.run_batch(batch, threshold=threshold)
-        decoded = model.decode_batch(output, batch, threshold=threshold, flat_ner=True, multi_label=False)
-        for (index, start, _, _), spans in zip(chunk, decoded):
-            found[index].extend(
-                WordSpan(start + span.start, start + span.end, span.entity_type, float(span.score)) for span in spans
-            )
+    with torch.inference_mode():
+        for offset in range(0, len(windows), batch_size):
+            chunk = windows[offset : offset + batch_size]
+            inputs = [{"tokenized_text": list(word_lists[i][s:e]), "ner": None} for i, s, e, _ in chunk]
+            batch = model.collate_batch(inputs, labels, collator)
+            if fast:
+                decoded = _greedy_flat_spans(
+                    _marker_span_logits(model, batch), [e - s for _, s, e, _ in chunk], labels, threshold
+                )
+            else:
+                output = model.run_batch(batch, threshold=threshold)
+                decoded = [
+                    [WordSpan(span.start, span.end, span.entity_type, float(span.score)) for span in spans]
+                    for spans in model.decode_batch(output, batch, threshold=threshold, flat_ner=True)
+                ]
+            for (index, start, _, _), spans in zip(chunk, decoded):
+                found[index].extend(
+                    WordSpan(start + span.start, start + span.end, span.label, span.score) for span in spans
+                )
     return [_dedupe_overlapping(spans) for spans in found]
 
 
