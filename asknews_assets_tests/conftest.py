@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from dagster import DagsterInstance, instance_for_test
 
-from asknews_assets.resources.news_source import FileNewsSource
-from asknews_assets.resources.warehouse import Warehouse
+# Tests never reach the Hub: fail fast instead of waiting on timeouts for an unreachable host.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from asknews_assets.resources.news_source import FileNewsSource  # noqa: E402
+from asknews_assets.resources.warehouse import Warehouse  # noqa: E402
 
 
 @pytest.fixture
