@@ -143,6 +143,7 @@ def dataset_card(
     entities = sum(s.entities for s in splits)
     languages, countries = counts.get("language", {}), counts.get("country", {})
     topics, entity_types = counts.get("topic", {}), manifest.get("entity_types") or sorted(counts.get("entity_type", {}))
+    types_used = sum(1 for n in counts.get("entity_type", {}).values() if n)
     ungrounded = float(manifest.get("ungrounded_rate") or 0.0)
     heldout = [t.get("topic_label") or f"topic {t.get('topic_id')}" for t in manifest.get("heldout_topics", [])]
     window = f", published between {published_between[0]} and {published_between[1]}" if published_between else ""
@@ -169,7 +170,8 @@ def dataset_card(
     body = f"""
 # AskNews-NER ({version})
 
-{documents} English news summaries with {entities} grounded entity annotations of {len(entity_types)} types,
+{documents} English news summaries with {entities} grounded entity annotations of {types_used} types
+(from a schema of {len(entity_types)}),
 for training span-based NER models such as GLiNER. The articles come from {len(countries)} countries in
 {len(languages)} languages{window}, and cover {len(topics)} topics. It reproduces the AskNews-NER recipe:
 translate, summarise, cluster into topics, sample for diversity, then annotate with an LLM or NER model.
