@@ -1,6 +1,7 @@
 """Fine-tuning a tiny offline GLiNER for a few steps, and reloading it from its folder alone."""
 
 import json
+import random
 
 import pytest
 import torch
@@ -11,6 +12,7 @@ from asknews_assets.gliner_models.synthetic import ENTITY_TYPES, synthetic_rows
 from asknews_assets.gliner_models.training import (
     CHECKPOINTS,
     TRAINING_RECORD,
+    SchemaNegativeExamples,
     TrainingSettings,
     model_version,
     train_gliner,
@@ -85,3 +87,24 @@ def test_training_saves_a_model_that_gliner_loads_from_its_folder_alone(tiny_mod
 def test_an_empty_train_split_is_an_error(tiny_model, tmp_path):
     with pytest.raises(ValueError, match="train split is empty"):
         train_gliner(tiny_model, [], tmp_path / "empty", TINY)
+
+
+def test_training_prompts_name_absent_schema_types_and_keep_present_ones(tiny_model):
+    # Regression: GLiNER only takes negative types from the batch, so schema types no training span
+    # uses never appeared in a prompt, and at evaluation (all schema types) one of them won every span.
+    schema = [*ENTITY_TYPES, "law or policy", "work of art", "date", "money"]
+    rows = [
+        {"tokenized_text": ["Ana", "Silva", "visited", "Oslo"], "ner": [[0, 1, "person"], [3, 3, "city"]]},
+        {"tokenized_text": ["Siemens", "hired", "Lars"], "ner": [[0, 0, "organization"], [2, 2, "person"]]},
+    ]
+    settings = TrainingSettings(neg_type_ratio=2, max_types=5)
+    examples = SchemaNegativeExamples(rows, schema, settings)
+    random.seed(0)
+    prompts = []
+    for _ in range(20):
+        class_to_ids, _ = tiny_model.data_processor.batch_generate_class_mappings([examples[0], examples[1]])
+        prompts.extend(zip(rows, (set(mapping) for mapping in class_to_ids)))
+    for row, types in prompts:
+        assert {t for _, _, t in row["ner"]} <= types and len(types) <= settings.max_types
+    unused_by_rows = set(schema) - {t for row in rows for _, _, t in row["ner"]}
+    assert any(types & unused_by_rows for _, types in prompts)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import re
 import shutil
 import time
@@ -40,7 +41,7 @@ class TrainingSettings:
     warmup_ratio: float = 0.1
     weight_decay: float = 0.01
     negatives: float = 1.0  # share of negative span x type pairs kept in the loss
-    neg_type_ratio: int = 1  # up to this many absent types per present type in a prompt (max_neg_type_ratio)
+    neg_type_ratio: int = 1  # up to this many absent schema types per present type in a prompt
     max_types: int = 25  # entity types in one example's prompt, negatives included
     focal_loss_alpha: float = 0.75
     focal_loss_gamma: float = 2.0
@@ -72,6 +73,34 @@ def window_examples(model: Any, rows: Sequence[dict[str, Any]], entity_types: Se
                 }
             )
     return examples
+
+
+class SchemaNegativeExamples:
+    """Training examples whose prompt also names types of the whole schema that they do not contain,
+    drawn afresh each time an example is read (GLiNER's `ner_negatives`).
+
+    GLiNER's own sampling only takes absent types from the other examples of a batch, so a schema type
+    that no training span uses never appears in a prompt; evaluation prompts name every schema type,
+    and such never-seen types then won the spans. Per example, `randint(0, neg_type_ratio)` times its
+    number of present types are added, at most up to `max_types`, so no present type is cut.
+    """
+
+    def __init__(self, examples: Sequence[dict[str, Any]], entity_types: Sequence[str], settings: TrainingSettings):
+        self.examples = list(examples)
+        self.entity_types = list(dict.fromkeys(entity_types))
+        self.neg_type_ratio = settings.neg_type_ratio
+        self.max_types = settings.max_types
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        example = self.examples[index]
+        present = {t for _, _, t in example["ner"]}
+        absent = [t for t in self.entity_types if t not in present]
+        wanted = random.randint(0, max(0, self.neg_type_ratio)) * max(1, len(present))
+        count = max(0, min(wanted, self.max_types - len(present), len(absent)))
+        return {**example, "ner_negatives": random.sample(absent, count)}
 
 
 @dataclass
@@ -158,7 +187,8 @@ def training_arguments(settings: TrainingSettings, output_dir: Path, use_cpu: bo
 
 
 def apply_sampling_settings(model: Any, settings: TrainingSettings) -> None:
-    """Negative type sampling and prompt size live in the model config, read by GLiNER's collator."""
+    """Prompt size lives in the model config, read by GLiNER's collator (which also keeps the ratio
+    in the saved config; the negative types themselves come from `SchemaNegativeExamples`)."""
     model.config.max_neg_type_ratio = settings.neg_type_ratio
     model.config.max_types = settings.max_types
 
@@ -190,8 +220,12 @@ def train_gliner(
     if not rows:
         raise ValueError("no training rows with tokens: the dataset's train split is empty")
     types = list(entity_types) or sorted({t for row in rows for _, _, t in row["ner"]})
-    examples = window_examples(model, rows, types)
-    evaluation = window_examples(model, training_rows(list(eval_rows)), types) if eval_rows else None
+    examples = SchemaNegativeExamples(window_examples(model, rows, types), types, settings)
+    evaluation = (
+        SchemaNegativeExamples(window_examples(model, training_rows(list(eval_rows)), types), types, settings)
+        if eval_rows
+        else None
+    )
 
     trainer_class, _, loss_history_class = _trainer_classes()
     history = loss_history_class(report)

@@ -88,7 +88,12 @@ class OfflineGlinerBaseModels(GlinerBaseModels):
         return OFFLINE_BASE_MODEL
 
     def fingerprint(self, variant: str) -> str:
-        return f"{self.reference(variant)}(max_len={self.max_len},max_width={self.max_width},seed={self.seed})"
+        # "label-word-prompts": how the offline base reads label vectors (see build_offline_gliner);
+        # part of the version so models built the earlier way are never resumed or overwritten.
+        return (
+            f"{self.reference(variant)}(label-word-prompts,max_len={self.max_len},"
+            f"max_width={self.max_width},seed={self.seed})"
+        )
 
     def load(self, variant: str) -> Any:
         validate_variant(variant)
