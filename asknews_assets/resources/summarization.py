@@ -2,8 +2,11 @@
 
 'local' binds the extractive summariser (no model, deterministic); 'production' binds the LLM one,
 pointed at its endpoint by the ASKNEWS_LLM_* variables (see `asknews_assets.llm.endpoint_from_env`).
+ASKNEWS_SUMMARIZER ('llm' or 'extractive') overrides that choice, so that an otherwise local deployment
+can summarise with a local LLM server (the soak benchmark points it at a fault-injecting one).
 """
 
+import os
 from collections.abc import Sequence
 
 from dagster import ConfigurableResource
@@ -94,7 +97,13 @@ class LLMSummarizer(Summarizer):
             )
 
 
+SUMMARIZER_BACKENDS = ("llm", "extractive")
+
+
 def resources_for(deployment: str) -> dict:
-    if deployment == "production":
+    backend = os.environ.get("ASKNEWS_SUMMARIZER") or ("llm" if deployment == "production" else "extractive")
+    if backend not in SUMMARIZER_BACKENDS:
+        raise ValueError(f"ASKNEWS_SUMMARIZER must be one of {SUMMARIZER_BACKENDS}, not {backend!r}")
+    if backend == "llm":
         return {"summarizer": LLMSummarizer(endpoint=endpoint_from_env())}
     return {"summarizer": ExtractiveSummarizer()}
