@@ -13,8 +13,6 @@ Run: python -m benchmarks.embedding [--quick]
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Callable
 
 import numpy as np
 
@@ -23,6 +21,7 @@ from asknews_assets.ingest.articles import IngestLimits, ingest_partition
 from asknews_assets.resources.news_source import FileNewsSource
 from asknews_assets.resources.embedding import SentenceTransformerEmbedder
 from asknews_assets.summarize import extractive_summary
+from benchmarks._common import best_seconds
 
 BUDGETS = (30, 60, 100, 150)
 
@@ -40,16 +39,6 @@ def _texts(count: int) -> list[str]:
     return texts[:count]
 
 
-def _best_seconds(runs: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
-    """The fastest of `repeats` runs of each, interleaved so that load from other processes (which
-    only ever slows a run down) falls on all of them alike."""
-    best = dict.fromkeys(runs, float("inf"))
-    for _ in range(repeats):
-        for name, run in runs.items():
-            start = time.perf_counter()
-            run()
-            best[name] = min(best[name], time.perf_counter() - start)
-    return best
 
 
 def run(quick: bool = False) -> list[dict]:
@@ -67,8 +56,8 @@ def run(quick: bool = False) -> list[dict]:
 
     difference = float(np.abs(embedder.embed(texts) - bare()).max())
     # The slow naive loop runs once (its ratio is far from the target); the close race runs `repeats` times.
-    naive_s = _best_seconds({"naive": naive}, 1)["naive"]
-    close = _best_seconds({"bare": bare, "embedder": lambda: embedder.embed(texts)}, repeats)
+    naive_s = best_seconds({"naive": naive}, 1)["naive"]
+    close = best_seconds({"bare": bare, "embedder": lambda: embedder.embed(texts)}, repeats)
     bare_s, embedder_s = close["bare"], close["embedder"]
     rate = len(texts) / embedder_s
     words = sum(len(t.split()) for t in texts) / len(texts)

@@ -20,42 +20,20 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from asknews_assets.gliner_models.inference import predict_entities_batched
 from asknews_assets.gliner_models.offline import build_offline_gliner
 from asknews_assets.gliner_models.synthetic import ENTITY_TYPES, synthetic_rows
+from benchmarks._common import best_seconds, ratio_rows
 from asknews_assets.gliner_models.training import TrainingSettings, train_gliner, training_arguments
 
 BATCH_SIZE = 8
 SCORE_TOLERANCE = 1e-4
 
 
-def _best_seconds(runs: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
-    """Fastest wall time of each run over `repeats` alternating rounds."""
-    best = dict.fromkeys(runs, float("inf"))
-    for _ in range(repeats):
-        for name, run in runs.items():
-            started = time.perf_counter()
-            run()
-            best[name] = min(best[name], time.perf_counter() - started)
-    return best
 
 
-def _rows(benchmark: str, baseline: tuple[str, float], measured: tuple[str, float], target: float) -> list[dict]:
-    ratio = measured[1] / baseline[1]
-    return [
-        {"benchmark": benchmark, "figure": baseline[0], "value": round(baseline[1], 3), "target": None, "passed": True},
-        {
-            "benchmark": benchmark,
-            "figure": measured[0],
-            "value": round(measured[1], 3),
-            "target": target,
-            "ratio": round(ratio, 3),
-            "passed": ratio >= target,
-        },
-    ]
 
 
 def _inference_rows(texts: list[str], repeats: int) -> list[dict]:
@@ -77,7 +55,7 @@ def _inference_rows(texts: list[str], repeats: int) -> list[dict]:
     score_gap = max(
         (abs(a["score"] - b["score"]) for x, y in zip(theirs, ours) for a, b in zip(x, y)), default=0.0
     )
-    seconds = _best_seconds({"naive": naive_loop, "batched": batched}, repeats)
+    seconds = best_seconds({"naive": naive_loop, "batched": batched}, repeats)
     title = f"gliner inference, {len(texts)} texts, {torch.get_num_threads()} threads (ratio: x per-text loop)"
     agreement = {
         "benchmark": title,
@@ -88,7 +66,7 @@ def _inference_rows(texts: list[str], repeats: int) -> list[dict]:
     }
     return [
         agreement,
-        *_rows(
+        *ratio_rows(
             title,
             ("per-text predict_entities loop, texts/s", len(texts) / seconds["naive"]),
             (f"predict_entities_batched (batch {BATCH_SIZE}), texts/s", len(texts) / seconds["batched"]),
@@ -125,7 +103,7 @@ def _training_rows(rows: list[dict], settings: TrainingSettings, repeats: int) -
             bare(Path(scratch) / f"bare-{round_}")
             ours(Path(scratch) / f"ours-{round_}")
     steps = settings.max_steps
-    return _rows(
+    return ratio_rows(
         f"gliner training, {steps} steps of batch {settings.batch_size} (ratio: x bare train_model)",
         ("bare train_model + save, steps/s", steps / timings["bare"]),
         ("train_gliner (asset's training function), steps/s", steps / timings["ours"]),
@@ -143,13 +121,9 @@ def run(quick: bool = False) -> list[dict]:
     return _inference_rows(texts, 2 * repeats + 1) + _training_rows(training_rows, settings, repeats)
 
 
-def _print_table(rows: list[dict]) -> None:
-    columns = ["benchmark", "figure", "value", "target", "ratio", "passed"]
-    cells = [["" if row.get(c) is None else str(row.get(c)) for c in columns] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    for line in [columns, ["-" * w for w in widths], *cells]:
-        print("  ".join(value.ljust(width) for value, width in zip(line, widths)))
 
 
 if __name__ == "__main__":
-    _print_table(run(quick="--quick" in sys.argv[1:]))
+    from benchmarks.__main__ import main  # one table printer for every benchmark
+
+    sys.exit(main(["gliner", *sys.argv[1:]]))

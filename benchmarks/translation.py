@@ -17,7 +17,6 @@ Run: python -m benchmarks.translation [--quick]
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from asknews_assets.resources.translation import CTranslate2Translator
 from asknews_assets.translation.models import load_model, prepare_model
 from asknews_assets.translation.segments import segment
 from asknews_assets_tests.tiny_marian import SPANISH, build_marian
+from benchmarks._common import best_seconds, ratio_rows
 
 OPUS_MT_ARCHITECTURE = {
     "d_model": 512, "encoder_layers": 6, "decoder_layers": 6, "encoder_attention_heads": 8,
@@ -54,31 +54,8 @@ def _sentences(count: int) -> list[str]:
 
 
 def _best_rates(items: int, runs: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
-    """Items per second of each run's fastest repetition; runs alternate, so that load from other
-    processes on the machine weighs on both sides alike."""
-    best = dict.fromkeys(runs, float("inf"))
-    for _ in range(repeats):
-        for name, run in runs.items():
-            start = time.perf_counter()
-            run()
-            best[name] = min(best[name], time.perf_counter() - start)
-    return {name: items / seconds for name, seconds in best.items()}
-
-
-def _rows(benchmark: str, baseline: tuple[str, float], measured: tuple[str, float], target: float) -> list[dict]:
-    """The baseline's row, and the measured figure's row with its ratio to the baseline and target."""
-    ratio = measured[1] / baseline[1]
-    return [
-        {"benchmark": benchmark, "figure": baseline[0], "value": round(baseline[1], 2), "target": None, "passed": True},
-        {
-            "benchmark": benchmark,
-            "figure": measured[0],
-            "value": round(measured[1], 2),
-            "target": target,
-            "ratio": round(ratio, 3),
-            "passed": ratio >= target,
-        },
-    ]
+    """Items per second of each run's fastest repetition (runs alternate)."""
+    return {name: items / seconds for name, seconds in best_seconds(runs, repeats).items()}
 
 
 def _engine_rows(hf_folder: Path, ct2_folder: Path, sentences: list[str], repeats: int) -> list[dict]:
@@ -116,7 +93,7 @@ def _engine_rows(hf_folder: Path, ct2_folder: Path, sentences: list[str], repeat
     # Same work on both sides (every sentence decoded to exactly OUTPUT_TOKENS tokens); also a warm-up.
     assert ctranslate2_run() == transformers_run() == [OUTPUT_TOKENS] * len(sentences)
     rates = _best_rates(len(sentences), {"hf": transformers_run, "ct2": ctranslate2_run}, repeats)
-    return _rows(
+    return ratio_rows(
         "translation engine (ratio: x transformers)",
         ("transformers generate, sentences/s", rates["hf"]),
         ("ctranslate2 int8, sentences/s", rates["ct2"]),
@@ -162,7 +139,7 @@ def _pipeline_rows(hf_folder: Path, ct2_folder: Path, sentences: list[str], repe
     assert translator.translate_texts(articles, "es") == expected
     runs = {"bare": bare_loop, "resource": lambda: translator.translate_texts(articles, "es")}
     rates = _best_rates(len(sentences), runs, repeats)
-    return _rows(
+    return ratio_rows(
         "translation pipeline (ratio: x bare loop)",
         ("bare translate_batch loop, sentences/s", rates["bare"]),
         ("CTranslate2Translator.translate_texts, sentences/s", rates["resource"]),
@@ -180,13 +157,9 @@ def run(quick: bool = False) -> list[dict]:
     )
 
 
-def _print_table(rows: list[dict]) -> None:
-    columns = ["benchmark", "figure", "value", "target", "ratio", "passed"]
-    cells = [[str(row.get(c, "")) if row.get(c) is not None else "" for c in columns] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    for line in [columns, ["-" * w for w in widths], *cells]:
-        print("  ".join(value.ljust(width) for value, width in zip(line, widths)))
 
 
 if __name__ == "__main__":
-    _print_table(run(quick="--quick" in sys.argv[1:]))
+    from benchmarks.__main__ import main  # one table printer for every benchmark
+
+    sys.exit(main(["translation", *sys.argv[1:]]))
