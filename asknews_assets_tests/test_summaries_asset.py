@@ -171,3 +171,15 @@ def test_deployments_bind_the_expected_backends(monkeypatch):
     production = resources_for("production")["summarizer"]
     assert isinstance(production, LLMSummarizer)
     assert (production.endpoint.api_key_env, production.endpoint.concurrency) == ("MY_KEY", 9)
+
+
+def test_asknews_summarizer_overrides_the_deployment(monkeypatch):
+    monkeypatch.setenv("ASKNEWS_LLM_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("ASKNEWS_LLM_MODEL", "test-model")
+    monkeypatch.setenv("ASKNEWS_SUMMARIZER", "llm")
+    assert isinstance(resources_for("local")["summarizer"], LLMSummarizer)
+    monkeypatch.setenv("ASKNEWS_SUMMARIZER", "extractive")
+    assert isinstance(resources_for("production")["summarizer"], ExtractiveSummarizer)
+    monkeypatch.setenv("ASKNEWS_SUMMARIZER", "gpt")
+    with pytest.raises(ValueError, match="ASKNEWS_SUMMARIZER"):
+        resources_for("local")

@@ -23,12 +23,15 @@ from pathlib import Path
 import benchmarks
 
 
-def _modules(selected: list[str]) -> list[str]:
+def _modules(selected: list[str], quick: bool) -> list[str]:
     names = sorted(m.name for m in pkgutil.iter_modules(benchmarks.__path__) if not m.name.startswith("_"))
     unknown = set(selected) - set(names)
     if unknown:
         raise SystemExit(f"unknown benchmarks {sorted(unknown)}; available: {names}")
-    return [n for n in names if not selected or n in selected]
+    if selected:
+        return [n for n in names if n in selected]
+    # A module can ask to run only when named (the soak takes ~20 minutes), except in --quick runs.
+    return [n for n in names if quick or getattr(importlib.import_module(f"benchmarks.{n}"), "IN_DEFAULT_SUITE", True)]
 
 
 def _format(value: object) -> str:
@@ -45,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     rows: list[dict] = []
-    for name in _modules(args.names):
+    for name in _modules(args.names, args.quick):
         if not hasattr(module := importlib.import_module(f"benchmarks.{name}"), "run"):
             continue
         started = time.monotonic()

@@ -112,6 +112,9 @@ class PassResult:
     warehouse: dict
 
 
+# The full soak takes ~20 minutes: `python -m benchmarks` runs it only when named (or with --quick).
+IN_DEFAULT_SUITE = False
+
 def generate_corpus(out: Path, settings: SoakSettings) -> dict:
     """The corpus and its manifest, written by the generator script as a user would run it."""
     command = [
