@@ -2,10 +2,8 @@
 
 
 import json
-import os
 
 from dagster import (
-    DefaultSensorStatus,
     RunRequest,
     SensorEvaluationContext,
     SensorResult,
@@ -13,6 +11,7 @@ from dagster import (
     sensor,
 )
 
+from asknews_assets.sensors import default_status
 from asknews_assets.jobs import article_partition_job
 from asknews_assets.partitions import country_partitions
 from asknews_assets.resources.news_source import NewsSource
@@ -33,11 +32,7 @@ def plan_discovery(
 @sensor(
     job=article_partition_job,
     minimum_interval_seconds=60,
-    default_status=(
-        DefaultSensorStatus.RUNNING
-        if os.environ.get("ASKNEWS_DISCOVERY_SENSOR", "on") == "on"
-        else DefaultSensorStatus.STOPPED
-    ),
+    default_status=default_status("ASKNEWS_DISCOVERY_SENSOR"),
     description="Registers the source's countries as partitions and runs new or changed country x language pairs.",
 )
 def news_source_discovery_sensor(context: SensorEvaluationContext, source: NewsSource) -> SensorResult | SkipReason:

@@ -12,12 +12,10 @@ Set ASKNEWS_PUBLISH_SENSOR=off to have it stopped by default.
 """
 
 import json
-import os
 from dataclasses import dataclass, field
 
 from dagster import (
     DagsterInstance,
-    DefaultSensorStatus,
     RunRequest,
     SensorEvaluationContext,
     SensorResult,
@@ -25,6 +23,7 @@ from dagster import (
     sensor,
 )
 
+from asknews_assets.sensors import default_status
 from asknews_assets.partitions import MODEL_VARIANTS
 from asknews_assets.publication.jobs import publish_dataset_job, publish_models_job
 from asknews_assets.publication.releases import (
@@ -129,11 +128,7 @@ def plan_publications(instance: DagsterInstance, asset_graph, cursor: Publicatio
 @sensor(
     jobs=[publish_dataset_job, publish_models_job],
     minimum_interval_seconds=60,
-    default_status=(
-        DefaultSensorStatus.RUNNING
-        if os.environ.get("ASKNEWS_PUBLISH_SENSOR", "on") == "on"
-        else DefaultSensorStatus.STOPPED
-    ),
+    default_status=default_status("ASKNEWS_PUBLISH_SENSOR"),
     description="Publishes each new dataset version and each evaluated model version once its blocking checks passed.",
 )
 def publication_sensor(context: SensorEvaluationContext) -> SensorResult | SkipReason:
