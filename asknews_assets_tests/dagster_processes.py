@@ -180,12 +180,12 @@ def wait_for_code_location(server: DagsterServer, timeout: float = 180) -> None:
     wait_for(loaded, timeout, "the code location to load")
 
 
-def wait_for(predicate, timeout: float, what: str):
+def wait_for(predicate, timeout: float, what: str, interval: float = 0.25):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if value := predicate():
             return value
-        time.sleep(0.25)
+        time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
