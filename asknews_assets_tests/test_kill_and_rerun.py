@@ -176,9 +176,10 @@ def _holds_flock(pids: list[int], path: Path) -> bool:
         return False
     inode = str(path.stat().st_ino)
     for line in Path("/proc/locks").read_text().splitlines():
-        fields = line.split()
-        if len(fields) >= 6 and fields[1] == "FLOCK" and int(fields[4]) in pids and fields[5].rsplit(":", 1)[-1] == inode:
-            return True
+        fields = line.split()  # a waiter's line reads "1: -> FLOCK ..." and is skipped: it holds nothing
+        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5].rsplit(":", 1)[-1] == inode:
+            if int(fields[4]) in pids:
+                return True
     return False
 
 
