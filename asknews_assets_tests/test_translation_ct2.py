@@ -27,12 +27,12 @@ def conversions(monkeypatch):
     """Counts the real converter's conversions."""
     calls = []
 
-    class CountingConverter(models.TransformersConverter):
+    class CountingConverter(models.converter_class()):
         def convert(self, *args, **kwargs):
             calls.append(args)
             return super().convert(*args, **kwargs)
 
-    monkeypatch.setattr(models, "TransformersConverter", CountingConverter)
+    monkeypatch.setattr(models, "converter_class", lambda: CountingConverter)
     return calls
 
 

@@ -206,7 +206,7 @@ def test_unconvertible_models_fail_with_the_setting_to_change(tmp_path, monkeypa
         def __init__(self, *args, **kwargs):
             raise OSError("We couldn't connect to the Hub")
 
-    monkeypatch.setattr(models, "TransformersConverter", OfflineConverter)
+    monkeypatch.setattr(models, "converter_class", lambda: OfflineConverter)
     with pytest.raises(TranslationModelUnavailable, match="couldn't connect"):
         prepare_model("Helsinki-NLP/opus-mt-es-en", tmp_path, "int8")
     assert not any(tmp_path.iterdir())  # no half-written model left behind

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import ctranslate2
-from ctranslate2.converters import TransformersConverter
 
 from asknews_assets.translation.languages import LanguageTokens
 
@@ -61,6 +60,14 @@ def cache_name(reference: str, quantization: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", f"{name}--{quantization}")
 
 
+def converter_class() -> type:
+    """CTranslate2's Transformers converter, imported on first conversion: it pulls in torch and
+    transformers (about 2 s), which every process that loads the definitions would otherwise pay."""
+    from ctranslate2.converters import TransformersConverter
+
+    return TransformersConverter
+
+
 def _convert(reference: str, target: Path, quantization: str) -> None:
     from transformers import AutoTokenizer
 
@@ -69,7 +76,7 @@ def _convert(reference: str, target: Path, quantization: str) -> None:
     try:
         staged = workdir / "model"
         with _quiet_tokenizer_loading():
-            TransformersConverter(reference, low_cpu_mem_usage=True).convert(str(staged), quantization=quantization)
+            converter_class()(reference, low_cpu_mem_usage=True).convert(str(staged), quantization=quantization)
             AutoTokenizer.from_pretrained(reference).save_pretrained(staged / TOKENIZER_FOLDER)
         try:
             staged.rename(target)
