@@ -23,7 +23,11 @@ from asknews_assets.storage import replace_partition
 from asknews_assets.topics.clustering import NOISE
 from asknews_assets.topics.describe import NOISE_LABEL
 from asknews_assets.topics.duplicates import near_duplicate_pairs
-from asknews_assets.topics.labeling import KeywordTopicLabeler, TopicLabeler
+from asknews_assets.llm import ChatEndpoint
+from asknews_assets.resources.topics import KeywordTopicLabeler, LLMTopicLabeler, TopicLabeler
+from asknews_assets.topics.labeling import TopicLabel
+from asknews_assets_tests.fakes import Answer, Error, FakeOpenAIServer
+from asknews_assets_tests.fakes.openai_server import last_user_message
 
 DIM = 48
 SUMMARIES_DDL = """
@@ -274,8 +278,12 @@ class RepresentativeLabeler(TopicLabeler):
     def model_name(self) -> str:
         return "representative"
 
-    def label_topics(self, topics):
-        return {t.topic_id: f"like {t.representative_article_id}" for t in topics if t.topic_id != self.forget_topic}
+    def label_topics(self, topics, cache):
+        return {
+            t.topic_id: TopicLabel(f"like {t.representative_article_id}", self.backend)
+            for t in topics
+            if t.topic_id != self.forget_topic
+        }
 
 
 def test_a_configured_labeler_names_the_topics_and_must_name_them_all(seeded, instance):
@@ -289,3 +297,33 @@ def test_a_configured_labeler_names_the_topics_and_must_name_them_all(seeded, in
         labels = conn.execute("SELECT topic_id, label, representative_article_id FROM topics").fetchall()
     assert all(label == (NOISE_LABEL if topic == NOISE else f"like {representative}") for topic, label, representative in labels)
     assert result.asset_materializations_for_node("topic_clusters")[0].metadata["labeler_backend"].value == "test"
+
+
+def _name_after_first_keyword(body):
+    keywords = last_user_message(body).split("Keywords: ", 1)[1].split("\n", 1)[0]
+    return Answer(f"Topic: The {keywords.split(', ')[0]} story.")
+
+
+def test_an_llm_labeler_names_the_topics_and_a_failed_name_is_recorded_beside_its_keyword_label(seeded, instance):
+    with FakeOpenAIServer(responder=_name_after_first_keyword) as server:
+        server.script(*[Error(503)] * 3, when="dengue")  # only the dengue topic's prompt mentions dengue
+        endpoint = ChatEndpoint(base_url=server.base_url, model="fake-model", api_key_env="", max_retries=2, backoff_base_s=0.01)
+        labeler = LLMTopicLabeler(endpoint=endpoint)
+        result = materialize([topic_clusters], instance=instance, resources={"warehouse": seeded, "topic_labeler": labeler})
+    assert result.success
+    with seeded.get_connection() as conn:
+        rows = conn.execute("SELECT keywords[1], label, label_source, label_failure FROM topics WHERE topic_id <> ?", [NOISE]).fetchall()
+        noise = conn.execute("SELECT label, label_source FROM topics WHERE topic_id = ?", [NOISE]).fetchone()
+        article_labels = {label for (label,) in conn.execute("SELECT DISTINCT topic_label FROM article_topics").fetchall()}
+    by_keyword = {keyword: (label, source, failure) for keyword, label, source, failure in rows}
+    themes = [next(theme for theme, words in THEMES.items() if keyword in words) for keyword in by_keyword]
+    assert sorted(themes) == sorted(THEMES)
+    dengue = next(keyword for keyword in by_keyword if keyword in THEMES["dengue"])
+    assert by_keyword.pop(dengue)[1:] == ("keywords", "http_503")
+    assert all(label == f"The {keyword} story" and (source, failure) == ("llm", None) for keyword, (label, source, failure) in by_keyword.items())
+    assert noise == (NOISE_LABEL, "fixed")
+    assert {f"The {keyword} story" for keyword in by_keyword} <= article_labels
+    metadata = result.asset_materializations_for_node("topic_clusters")[0].metadata
+    assert (metadata["labeler_backend"].value, metadata["labeler_model"].value) == ("llm", "fake-model")
+    assert metadata["labeler_prompt_version"].value == "topic-label-v1"
+    assert "http_503 | 1" in metadata["label_failures"].value

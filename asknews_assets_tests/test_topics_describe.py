@@ -13,7 +13,8 @@ from asknews_assets.topics.describe import (
     topic_tables,
 )
 from asknews_assets.topics.keywords import class_tfidf_keywords
-from asknews_assets.topics.labeling import KeywordTopicLabeler, resources_for
+from asknews_assets.resources.topics import KeywordTopicLabeler
+from asknews_assets.topics.labeling import KEYWORDS
 
 
 def test_keywords_favour_words_distinctive_of_a_topic():
@@ -68,7 +69,9 @@ def test_topic_tables_label_noise_and_carry_the_spread():
     assert water.size == 2 and water.keywords[0] == "water" and water.countries == (("FR", 1), ("US", 1))
     assert water.representative_summary in {"water reservoir", "water rationing"}
 
-    names = KeywordTopicLabeler(n_keywords=2).label_topics([d for d in descriptions if not d.is_noise])
+    named = KeywordTopicLabeler(n_keywords=2).label_topics([d for d in descriptions if not d.is_noise], cache=None)
+    assert {label.source for label in named.values()} == {KEYWORDS}
+    names = {topic_id: label.label for topic_id, label in named.items()}
     assert set(names) == {0, 1} and names[0].startswith("water, ")
     topics, article_topics = topic_tables(articles, labels, np.array([1.0, 0.5, 1.0, 0.0]), descriptions, names)
     assert topics.set_index("topic_id").loc[NOISE, "label"] == NOISE_LABEL
@@ -77,8 +80,6 @@ def test_topic_tables_label_noise_and_carry_the_spread():
     assert article_topics["probability"].tolist() == [1.0, 0.5, 1.0, 0.0]
 
 
-def test_keyword_label_and_the_default_resource():
+def test_keyword_label():
     assert keyword_label(["water", "rationing", "summit", "geneva"]) == "water, rationing, summit"
     assert keyword_label([]) == "unlabelled topic"
-    labeler = resources_for("production")["topic_labeler"]
-    assert isinstance(labeler, KeywordTopicLabeler) and labeler.backend == "keywords"

@@ -3,6 +3,7 @@
 Both assets are unpartitioned and read every country x language partition of their inputs.
 """
 
+from collections import Counter
 from dataclasses import fields
 from typing import Optional
 
@@ -12,13 +13,14 @@ from dagster import AssetExecutionContext, AssetKey, Config, Failure, Materializ
 from pydantic import Field
 
 from asknews_assets.assets.raw import RAW_ARTICLES
-from asknews_assets.metadata import bar_plot, md, png
+from asknews_assets.llm import LLMCache
+from asknews_assets.metadata import bar_plot, counts_md, md, png
+from asknews_assets.resources.topics import TopicLabeler
 from asknews_assets.resources.warehouse import Warehouse
 from asknews_assets.storage import replace_table, table_exists
 from asknews_assets.topics.clustering import NOISE, REDUCTIONS, ClusteringSettings, cluster_embeddings
 from asknews_assets.topics.describe import TopicDescription, describe_topics, topic_tables
 from asknews_assets.topics.diversity import best_possible_metrics, compare_to_baseline, diversity_metrics
-from asknews_assets.topics.labeling import TopicLabeler
 from asknews_assets.topics.sampler import DATE_BUCKETS, SamplerSettings, random_sample, select_diverse_sample
 
 ARTICLE_SUMMARIES = AssetKey("article_summaries")
@@ -28,7 +30,8 @@ DIVERSIFIED_SAMPLE = AssetKey("diversified_sample")
 
 TOPICS_DDL = """
     topic_id INTEGER NOT NULL, label VARCHAR NOT NULL, keywords VARCHAR[], size INTEGER NOT NULL,
-    representative_article_id VARCHAR, countries VARCHAR[], languages VARCHAR[]
+    representative_article_id VARCHAR, countries VARCHAR[], languages VARCHAR[],
+    label_source VARCHAR, label_failure VARCHAR
 """
 ARTICLE_TOPICS_DDL = """
     article_id VARCHAR NOT NULL, country VARCHAR NOT NULL, language VARCHAR NOT NULL,
@@ -154,10 +157,17 @@ def topic_clusters(
     result = cluster_embeddings(embeddings, config.clustering_settings())
     descriptions = describe_topics(articles, embeddings, result.labels, config.n_keywords)
     to_label = [d for d in descriptions if not d.is_noise]
-    labels = topic_labeler.label_topics(to_label)
+    labels = topic_labeler.label_topics(to_label, LLMCache(warehouse.get_connection))
     if unlabelled := sorted({d.topic_id for d in to_label} - set(labels)):
         raise Failure(f"topic_labeler ({topic_labeler.backend}) returned no label for topics {unlabelled}")
-    topics, article_topics = topic_tables(articles, result.labels, result.probabilities, descriptions, labels)
+    names = {topic_id: label.label for topic_id, label in labels.items()}
+    topics, article_topics = topic_tables(articles, result.labels, result.probabilities, descriptions, names)
+    topics["label_source"] = [labels[t].source if t in labels else "fixed" for t in topics["topic_id"]]
+    topics["label_failure"] = [labels[t].failure if t in labels else None for t in topics["topic_id"]]
+    label_failures = Counter(label.failure for label in labels.values() if label.failure)
+    if label_failures:
+        failed = label_failures.total()
+        context.log.warning(f"{topic_labeler.backend}: no usable label for {failed} topics, keyword labels kept: {dict(label_failures)}")
     with warehouse.get_connection() as conn:
         replace_table(conn, "topics", TOPICS_DDL, topics)
         replace_table(conn, "article_topics", ARTICLE_TOPICS_DDL, article_topics)
@@ -182,6 +192,9 @@ def topic_clusters(
             "cluster_selection_method": config.cluster_selection_method,
             "labeler_backend": topic_labeler.backend,
             "labeler_model": topic_labeler.model_name,
+            "labeler_prompt_version": topic_labeler.prompt_version or "",
+            "labels_by_source": counts_md(sorted(Counter(label.source for label in labels.values()).items()), "source", "topics"),
+            "label_failures": counts_md(sorted(label_failures.items()), "reason", "topics") if label_failures else "none",
             "tables": "topics, article_topics",
             "warehouse": MetadataValue.path(str(warehouse.database)),
         }

@@ -1,8 +1,8 @@
 """Calling OpenAI-compatible chat endpoints from assets: client, warehouse cache and shared settings.
 
-Typical use in a resource::
+Typical use in a resource (an `LLMBackend`)::
 
-    with endpoint.client(temperature=0.0, max_tokens=400) as client:
+    with self.client() as client:
         completions = complete_many_cached(
             client, requests, cache=LLMCache(warehouse.get_connection), prompt_version="v1", validate=check
         )
@@ -19,6 +19,7 @@ from asknews_assets.llm.client import (
     Validator,
 )
 from asknews_assets.llm.endpoint import ChatEndpoint, endpoint_from_env
+from asknews_assets.llm.resource import LLMBackend, ModelBackend
 
 __all__ = [
     "LLM_CACHE_TABLE",
@@ -27,7 +28,9 @@ __all__ = [
     "ChatRequest",
     "Completion",
     "LLMCache",
+    "LLMBackend",
     "LLMConfigurationError",
+    "ModelBackend",
     "Validator",
     "complete_many_cached",
     "endpoint_from_env",

@@ -10,7 +10,6 @@ or spaCy with ASKNEWS_ANNOTATOR=spacy.
 import os
 from collections.abc import Sequence
 
-from dagster import ConfigurableResource
 from pydantic import Field
 
 from asknews_assets.annotation import (
@@ -24,27 +23,14 @@ from asknews_assets.annotation import (
     load_spacy,
     spacy_model_name,
 )
-from asknews_assets.llm import ChatEndpoint, LLMCache, endpoint_from_env
+from asknews_assets.llm import LLMBackend, LLMCache, ModelBackend, endpoint_from_env
 
 ANNOTATORS = ("llm", "gliner", "spacy")
 DEFAULT_GLINER_MODEL = "urchade/gliner_large-v2.1"
 
 
-class Annotator(ConfigurableResource):
+class Annotator(ModelBackend):
     """Interface: entity mentions proposed for English texts, with types from the given schema."""
-
-    @property
-    def backend(self) -> str:
-        raise NotImplementedError
-
-    @property
-    def model_name(self) -> str:
-        raise NotImplementedError
-
-    @property
-    def prompt_version(self) -> str | None:
-        """What, besides the model, decides the answers (the LLM prompt's version); None if nothing."""
-        return None
 
     def annotate(self, documents: Sequence[Document], schema: EntitySchema, cache: LLMCache) -> list[Annotation]:
         """One annotation per document, in order; `cache` holds LLM answers already paid for."""
@@ -99,28 +85,17 @@ class GlinerAnnotator(Annotator):
         )
 
 
-class LLMAnnotator(Annotator):
+class LLMAnnotator(LLMBackend, Annotator):
     """An OpenAI-compatible chat model lists each entity's exact text and type as JSON; answers are cached."""
 
-    endpoint: ChatEndpoint
-    temperature: float = Field(default=0.0, description="Sampling temperature (0 for reproducible annotations).")
-    max_tokens: int = Field(default=1500, description="Longest answer the endpoint may give.")
-    cache_flush_every: int = Field(default=32, description="Answers written to the cache in chunks of this size.")
-
-    @property
-    def backend(self) -> str:
-        return "llm"
-
-    @property
-    def model_name(self) -> str:
-        return self.endpoint.model
+    max_tokens: int = Field(default=1500, description="Longest answer the endpoint may give (a long entity list).")
 
     @property
     def prompt_version(self) -> str | None:
         return PROMPT_VERSION
 
     def annotate(self, documents: Sequence[Document], schema: EntitySchema, cache: LLMCache) -> list[Annotation]:
-        with self.endpoint.client(self.temperature, self.max_tokens) as client:
+        with self.client() as client:
             return annotate_with_llm(client, documents, schema, cache=cache, flush_every=self.cache_flush_every)
 
 

@@ -9,10 +9,9 @@ can summarise with a local LLM server (the soak benchmark points it at a fault-i
 import os
 from collections.abc import Sequence
 
-from dagster import ConfigurableResource
 from pydantic import Field
 
-from asknews_assets.llm import ChatEndpoint, Completion, LLMCache, endpoint_from_env
+from asknews_assets.llm import Completion, LLMBackend, LLMCache, ModelBackend, endpoint_from_env
 from asknews_assets.summarize import (
     EXTRACTIVE_VERSION,
     PROMPT_VERSION,
@@ -22,20 +21,8 @@ from asknews_assets.summarize import (
 )
 
 
-class Summarizer(ConfigurableResource):
+class Summarizer(ModelBackend):
     """Interface: English summaries of articles, each a `Completion` (summary text, or failure reason)."""
-
-    @property
-    def backend(self) -> str:
-        raise NotImplementedError
-
-    @property
-    def model_name(self) -> str:
-        raise NotImplementedError
-
-    @property
-    def prompt_version(self) -> str:
-        raise NotImplementedError
 
     def summarize(self, articles: Sequence[ArticleText], cache: LLMCache) -> list[Completion]:
         """One completion per article, in order; `cache` holds answers already paid for."""
@@ -63,30 +50,18 @@ class ExtractiveSummarizer(Summarizer):
         return summarize_extractively(articles, max_words=self.max_words)
 
 
-class LLMSummarizer(Summarizer):
+class LLMSummarizer(LLMBackend, Summarizer):
     """Factual English summaries that keep every named entity, from an OpenAI-compatible chat endpoint."""
 
-    endpoint: ChatEndpoint
-    temperature: float = Field(default=0.0, description="Sampling temperature (0 for reproducible summaries).")
-    max_tokens: int = Field(default=400, description="Longest answer the endpoint may give.")
     max_words: int = Field(default=100, description="Word budget asked for in the prompt.")
     max_input_words: int = Field(default=2000, description="Articles are cut to this many words to fit the context.")
-    cache_flush_every: int = Field(default=32, description="Answers written to the cache in chunks of this size.")
-
-    @property
-    def backend(self) -> str:
-        return "llm"
-
-    @property
-    def model_name(self) -> str:
-        return self.endpoint.model
 
     @property
     def prompt_version(self) -> str:
         return PROMPT_VERSION
 
     def summarize(self, articles: Sequence[ArticleText], cache: LLMCache) -> list[Completion]:
-        with self.endpoint.client(self.temperature, self.max_tokens) as client:
+        with self.client() as client:
             return summarize_with_llm(
                 client,
                 articles,
@@ -100,10 +75,15 @@ class LLMSummarizer(Summarizer):
 SUMMARIZER_BACKENDS = ("llm", "extractive")
 
 
-def resources_for(deployment: str) -> dict:
+def summarizer_backend(deployment: str) -> str:
+    """'llm' or 'extractive': ASKNEWS_SUMMARIZER, else the deployment's default."""
     backend = os.environ.get("ASKNEWS_SUMMARIZER") or ("llm" if deployment == "production" else "extractive")
     if backend not in SUMMARIZER_BACKENDS:
         raise ValueError(f"ASKNEWS_SUMMARIZER must be one of {SUMMARIZER_BACKENDS}, not {backend!r}")
-    if backend == "llm":
+    return backend
+
+
+def resources_for(deployment: str) -> dict:
+    if summarizer_backend(deployment) == "llm":
         return {"summarizer": LLMSummarizer(endpoint=endpoint_from_env())}
     return {"summarizer": ExtractiveSummarizer()}

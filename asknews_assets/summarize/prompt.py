@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from asknews_assets.llm.answers import looks_like_refusal
+
 PROMPT_VERSION = "summary-v1"
 
 SYSTEM_PROMPT = (
@@ -30,7 +32,6 @@ Article:
 _PREAMBLE = re.compile(
     r"^\s*(?:\*\*)?(?:here is (?:a|the) summary[^:\n]*|summary)\s*:?(?:\*\*)?\s*:?\s*", re.IGNORECASE
 )
-_REFUSAL = re.compile(r"^\s*(?:i'?m sorry|i am sorry|i can(?:no|')t|as an ai\b|i am unable|i'm unable)", re.IGNORECASE)
 MIN_SUMMARY_WORDS = 5
 
 
@@ -56,7 +57,7 @@ def summary_problem(answer: str) -> str | None:
     summary = clean_summary(answer)
     if not summary:
         return "empty_answer"
-    if _REFUSAL.match(summary):
+    if looks_like_refusal(summary):
         return "refusal"
     if len(summary.split()) < MIN_SUMMARY_WORDS:
         return "too_short"
