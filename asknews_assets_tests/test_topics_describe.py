@@ -73,8 +73,10 @@ def test_topic_tables_label_noise_and_carry_the_spread():
     assert {label.source for label in named.values()} == {KEYWORDS}
     names = {topic_id: label.label for topic_id, label in named.items()}
     assert set(names) == {0, 1} and names[0].startswith("water, ")
-    topics, article_topics = topic_tables(articles, labels, np.array([1.0, 0.5, 1.0, 0.0]), descriptions, names)
+    topics, article_topics = topic_tables(articles, labels, np.array([1.0, 0.5, 1.0, 0.0]), descriptions, named)
     assert topics.set_index("topic_id").loc[NOISE, "label"] == NOISE_LABEL
+    assert topics["label_source"].tolist() == ["fixed", KEYWORDS, KEYWORDS]
+    assert topics["label_failure"].isna().all()
     assert topics.set_index("topic_id").loc[0, "countries"] == ["FR", "US"]
     assert article_topics["topic_label"].tolist() == [names[0], names[0], names[1], NOISE_LABEL]
     assert article_topics["probability"].tolist() == [1.0, 0.5, 1.0, 0.0]

@@ -160,10 +160,7 @@ def topic_clusters(
     labels = topic_labeler.label_topics(to_label, LLMCache(warehouse.get_connection))
     if unlabelled := sorted({d.topic_id for d in to_label} - set(labels)):
         raise Failure(f"topic_labeler ({topic_labeler.backend}) returned no label for topics {unlabelled}")
-    names = {topic_id: label.label for topic_id, label in labels.items()}
-    topics, article_topics = topic_tables(articles, result.labels, result.probabilities, descriptions, names)
-    topics["label_source"] = [labels[t].source if t in labels else "fixed" for t in topics["topic_id"]]
-    topics["label_failure"] = [labels[t].failure if t in labels else None for t in topics["topic_id"]]
+    topics, article_topics = topic_tables(articles, result.labels, result.probabilities, descriptions, labels)
     label_failures = Counter(label.failure for label in labels.values() if label.failure)
     if label_failures:
         failed = label_failures.total()

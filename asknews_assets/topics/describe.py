@@ -13,6 +13,7 @@ from asknews_assets.topics.clustering import NOISE
 from asknews_assets.topics.keywords import class_tfidf_keywords
 
 NOISE_LABEL = "no topic"
+NOISE_LABEL_SOURCE = "fixed"
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,15 @@ class TopicDescription:
     @property
     def is_noise(self) -> bool:
         return self.topic_id == NOISE
+
+
+@dataclass(frozen=True)
+class TopicLabel:
+    """A topic's label, which backend gave it, and why the configured backend's own label is missing."""
+
+    label: str
+    source: str  # 'keywords', 'llm', ...
+    failure: str | None = None
 
 
 def spread(values: Iterable[str]) -> tuple[tuple[str, int], ...]:
@@ -84,24 +94,30 @@ def topic_tables(
     labels: np.ndarray,
     probabilities: np.ndarray,
     descriptions: list[TopicDescription],
-    topic_labels: Mapping[int, str],
+    topic_labels: Mapping[int, TopicLabel],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rows of the `topics` and `article_topics` tables. Noise is always labelled NOISE_LABEL."""
-    label_of = {d.topic_id: NOISE_LABEL if d.is_noise else topic_labels[d.topic_id] for d in descriptions}
+    noise = TopicLabel(NOISE_LABEL, NOISE_LABEL_SOURCE)
+    label_of = {d.topic_id: noise if d.is_noise else topic_labels[d.topic_id] for d in descriptions}
     topics = pd.DataFrame(
         [
             {
                 "topic_id": d.topic_id,
-                "label": label_of[d.topic_id],
+                "label": label_of[d.topic_id].label,
                 "keywords": list(d.keywords),
                 "size": d.size,
                 "representative_article_id": d.representative_article_id,
                 "countries": [code for code, _ in d.countries],
                 "languages": [code for code, _ in d.languages],
+                "label_source": label_of[d.topic_id].source,
+                "label_failure": label_of[d.topic_id].failure,
             }
             for d in descriptions
         ],
-        columns=["topic_id", "label", "keywords", "size", "representative_article_id", "countries", "languages"],
+        columns=[
+            "topic_id", "label", "keywords", "size", "representative_article_id", "countries", "languages",
+            "label_source", "label_failure",
+        ],
     )
     article_topics = pd.DataFrame(
         {
@@ -109,7 +125,7 @@ def topic_tables(
             "country": articles["country"].to_numpy(),
             "language": articles["language"].to_numpy(),
             "topic_id": labels.astype(np.int64),
-            "topic_label": [label_of[int(topic)] for topic in labels],
+            "topic_label": [label_of[int(topic)].label for topic in labels],
             "probability": probabilities.astype(np.float64),
         }
     )

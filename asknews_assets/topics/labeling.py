@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from asknews_assets.llm import ChatClient, ChatRequest, LLMCache, complete_many_cached
 from asknews_assets.llm.answers import looks_like_refusal
 from asknews_assets.summarize.prompt import truncate_words
-from asknews_assets.topics.describe import TopicDescription, keyword_label
+from asknews_assets.topics.describe import TopicDescription, TopicLabel, keyword_label
 
 PROMPT_VERSION = "topic-label-v1"
 KEYWORDS = "keywords"
@@ -36,15 +35,6 @@ A representative article: {summary}"""
 
 _PREAMBLE = re.compile(r"^\s*(?:\*\*)?(?:topic name|topic|label|name|title)\s*:\s*(?:\*\*)?\s*", re.IGNORECASE)
 _WRAPPING = "\"'`*“”‘’«» "
-
-
-@dataclass(frozen=True)
-class TopicLabel:
-    """A topic's label, which backend gave it, and why the configured backend's own label is missing."""
-
-    label: str
-    source: str  # KEYWORDS or LLM
-    failure: str | None = None
 
 
 def keyword_labels(topics: Sequence[TopicDescription], n_keywords: int) -> dict[int, TopicLabel]:
