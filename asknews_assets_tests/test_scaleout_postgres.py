@@ -65,7 +65,10 @@ def test_production_files_are_valid_dagster_configuration(monkeypatch):
 def postgres(tmp_path):
     bin_dir = postgres_bin_dir()
     if bin_dir is None:
-        pytest.skip("PostgreSQL server binaries (initdb, postgres) not found: apt-get install postgresql")
+        missing = "PostgreSQL server binaries (initdb, postgres) not found: apt-get install postgresql"
+        if os.environ.get("ASKNEWS_REQUIRE_POSTGRES") == "1":  # CI installs them: a skip there would hide a gap
+            pytest.fail(missing + " (ASKNEWS_REQUIRE_POSTGRES=1)")
+        pytest.skip(missing)
     with postgres_server(tmp_path / "postgres", bin_dir) as server:
         yield server
 
