@@ -218,7 +218,9 @@ class ModelEvaluationConfig(Config):
         default=[], description="Benchmarks of the folder to evaluate, by name (e.g. CrossNER_AI); empty: all."
     )
     max_sentences: int = Field(
-        default=0, description="Evaluate at most this many sentences of each benchmark (the first ones); 0: all."
+        default=0,
+        description="Evaluate at most the first this many sentences of each benchmark of the folder (the dataset's"
+        " own splits run whole); 0: all.",
     )
     natural_type_names: bool = Field(
         default=True,
@@ -330,7 +332,8 @@ def model_evaluation(
             evaluation = evaluate_examples(
                 model, benchmark.examples, benchmark.labels, config.threshold, config.batch_size, progress
             )
-            rows.append(_score_row(variant, version, benchmark, model_name, evaluation, config.max_sentences))
+            cap = config.max_sentences if benchmark.format != "dataset" else 0  # dataset splits run whole
+            rows.append(_score_row(variant, version, benchmark, model_name, evaluation, cap))
             if benchmark.name == "test":
                 for label, scores in evaluation.per_type.items():
                     test_per_type.setdefault(label, {})[model_name] = round(scores.f1, 4)
@@ -376,7 +379,7 @@ def model_evaluation(
             "test_per_type_f1": md(per_type, max_rows=100),
             "benchmark_dir": MetadataValue.path(str(benchmark_dir)),
             "benchmarks_found": len(external),
-            "benchmarks_read": md(read, max_rows=100),
+            "benchmarks_read": md(read, max_rows=100, width=400),  # the label sets in full
             "dropped_entities": sum(b.dropped_entities for b in external),
             "benchmark_note": (
                 f"{len(external)} benchmark(s) evaluated" if external
