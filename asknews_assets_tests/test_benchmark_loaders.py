@@ -139,6 +139,7 @@ def test_broken_files_are_skipped_with_a_reason(tmp_path: Path):
 
 def test_names_of_the_zero_shot_sets_whatever_the_layout():
     assert canonical_name("ai", ["benchmarks", "CrossNER", "ner_data", "ai"]) == "CrossNER_AI"
+    assert canonical_name("music", ["benchmarks", "ner_data", "music"]) == "CrossNER_music"  # the repo's own folder
     assert canonical_name("ai", ["benchmarks", "ai"]) == "ai"  # an 'ai' folder outside CrossNER is not renamed
     assert canonical_name("CrossNER_politics") == canonical_name("crossner-politics") == "CrossNER_politics"
     assert canonical_name("engtest") == canonical_name("MIT_Movie") == "mit-movie"

@@ -370,11 +370,12 @@ def split_of(path: Path) -> str | None:
 
 def canonical_name(name: str, parents: Sequence[str] = ()) -> str:
     """The name GLiNER's evaluation gives a zero-shot set, whichever layout it comes in (CrossNER's
-    `ner_data/ai`, UniversalNER's `CrossNER_AI.json`, MIT's `engtest.bio`); other names as they are."""
+    `ner_data/ai`, under a `CrossNER` or `ner_data` folder; UniversalNER's `CrossNER_AI.json`; MIT's
+    `engtest.bio`); other names as they are."""
     key = re.sub(r"[^a-z0-9]", "", name.lower())
     if key.startswith("crossner") and key[len("crossner"):] in _CROSSNER_DOMAINS:
         return _CROSSNER_DOMAINS[key[len("crossner"):]]
-    if key in _CROSSNER_DOMAINS and any("crossner" in parent.lower() for parent in parents):
+    if key in _CROSSNER_DOMAINS and any("crossner" in p.lower() or p == "ner_data" for p in parents):
         return _CROSSNER_DOMAINS[key]
     if key in ("mitmovie", "mitmovies"):
         return "mit-movie"
