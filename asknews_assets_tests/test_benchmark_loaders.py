@@ -129,9 +129,11 @@ def test_broken_files_are_skipped_with_a_reason(tmp_path: Path):
     (tmp_path / "rows.json").write_text(json.dumps({"not": "rows"}), encoding="utf-8")
     bad_conversation = [{"id": "x", "conversations": [{"from": "human", "value": "Hello"}]}]
     (tmp_path / "chat.json").write_text(json.dumps(bad_conversation), encoding="utf-8")
+    (tmp_path / "train.txt").write_text("Rome B-LOC\n", encoding="utf-8")
     found, skipped = _by_name(tmp_path)
     assert found == {}
     reasons = {Path(p).name: r for p, r in skipped.items()}
+    assert reasons["train.txt"] == "a label file or training/dev split without a test file beside it"
     assert "no BIO tag column" in reasons["half.bio"]
     assert "no list of GLiNER, InstructUIE or UniversalNER records" in reasons["rows.json"]
     assert "does not start with 'Text: ...'" in reasons["chat.json"]

@@ -435,8 +435,8 @@ def _scan_folder(folder: Path, root: Path, scan: BenchmarkScan, type_names: Type
         scan.skipped[str(folder)] = f"several label files ({files_named}): labels taken from the data"
     for path in files:
         if path in splits or path in labels:
-            if split_of(path) in ("train", "dev") and not tests:
-                scan.skipped[str(path)] = "a training/dev split without a test file beside it"
+            if not tests:
+                scan.skipped[str(path)] = "a label file or training/dev split without a test file beside it"
             continue
         if not _readable(path):
             scan.skipped[str(path)] = "unknown format"
