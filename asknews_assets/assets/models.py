@@ -69,7 +69,9 @@ def replace_rows(conn: Any, table: str, ddl: str, keys: dict[str, str], rows: li
         for column, value in keys.items():
             match &= kept[column] == value
         kept = kept[~match]
-    replace_table(conn, table, ddl, pd.concat([kept, pd.DataFrame(rows)], ignore_index=True))
+    # Empty frames left out of the concat: pandas will stop ignoring them when it infers column types.
+    frames = [frame for frame in (kept, pd.DataFrame(rows)) if not frame.empty]
+    replace_table(conn, table, ddl, pd.concat(frames, ignore_index=True) if frames else pd.DataFrame())
 
 
 def dataset_path(context: AssetExecutionContext, configured: str) -> Path:
