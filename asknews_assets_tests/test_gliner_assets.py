@@ -45,6 +45,9 @@ def test_finetune_then_evaluate_before_and_after(data_dir, tmp_path, instance, w
     benchmarks = tmp_path / "benchmarks"
     shutil.copytree(FIXTURES, benchmarks)
     (benchmarks / "conll_tiny.bio").write_text("Angela B-PER\nMerkel I-PER\nspoke O\n\nRome B-LOC\n", encoding="utf-8")
+    # A folder named like a dataset split is reported, not evaluated, and not counted as found.
+    (benchmarks / "test").mkdir()
+    (benchmarks / "test" / "test.txt").write_text("Rome B-LOC\n", encoding="utf-8")
     resources = {"warehouse": warehouse, "gliner_base_models": OfflineGlinerBaseModels(max_len=24)}
 
     trained = materialize(
@@ -90,6 +93,7 @@ def test_finetune_then_evaluate_before_and_after(data_dir, tmp_path, instance, w
     assert "programming language" in read and "programlang" not in read and "1 unmatched answer" in read
     assert evaluated["dropped_entities"].value == 3  # 1 unaligned, 1 unmatched answer, 1 invalid span
     assert "base on CrossNER_AI: 1/1 sentences" in "\n".join(logs)
+    assert "its name is that of a dataset split" in evaluated["benchmark_files_skipped"].value
     assert "| type |" in evaluated["test_per_type_f1"].value
     evaluate()  # a re-materialisation replaces its rows
     with warehouse.get_connection() as conn:
