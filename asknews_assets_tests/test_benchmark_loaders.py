@@ -114,6 +114,13 @@ def test_a_top_level_test_file_belongs_to_the_folder_and_duplicates_are_reported
     (folder / "test.txt").write_text("cheap B-Price\ntacos B-Dish\n", encoding="utf-8")
     found, skipped = _by_name(folder)
     assert list(found) == ["mit-restaurant"] and skipped == {}
+    movie = tmp_path / "movie"  # a folder with no standard name: MIT's file name says which set it is
+    movie.mkdir()
+    shutil.copy(FIXTURES / "mit" / "engtest.bio", movie)
+    shutil.copy(FIXTURES / "mit" / "engtrain.bio", movie)
+    assert list(_by_name(movie)[0]) == ["mit-movie"]
+    assert list(_by_name(tmp_path)[0]) == ["mit-restaurant", "mit-movie"]
+    shutil.rmtree(movie)
     # The same set twice (BIO folder and UniversalNER file): the second is reported, not silently dropped.
     shutil.copytree(FIXTURES / "crossner", tmp_path / "crossner")
     (tmp_path / "CrossNER_AI.json").write_text(json.dumps([{"sentence": "Lisp", "entities": []}]), encoding="utf-8")
@@ -205,7 +212,9 @@ def tagged_sentence(draw):
 def test_bio_files_read_back_what_was_written(tmp_path_factory, sentences, separator, tag_first, newline, docstart):
     lines = ["-DOCSTART- -X- O", ""] if docstart else []
     for tokens, tags, _ in sentences:
-        lines += [f"{tag}{separator}{token}" if tag_first else f"{token}{separator}{tag}" for token, tag in zip(tokens, tags)]
+        lines += [
+            f"{tag}{separator}{token}" if tag_first else f"{token}{separator}{tag}" for token, tag in zip(tokens, tags)
+        ]
         lines.append("")
     path = tmp_path_factory.mktemp("bio") / "test.bio"
     path.write_bytes(newline.join(lines).encode("utf-8"))
@@ -238,7 +247,8 @@ def conversation_set(draw):
             if extra and asked == "song":
                 answers.append("zzz qqq")
             records.append({"id": f"s{number}-{asked}", "conversations": [
-                {"from": "human", "value": "Text: " + " ".join(tokens)}, {"from": "gpt", "value": "I've read this text."},
+                {"from": "human", "value": "Text: " + " ".join(tokens)},
+                {"from": "gpt", "value": "I've read this text."},
                 {"from": "human", "value": f"What describes {asked} in the text?"},
                 {"from": "gpt", "value": json.dumps(answers)}]})  # fmt: skip
         gold[-1] = (gold[-1], extra)

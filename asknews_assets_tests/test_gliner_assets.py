@@ -71,13 +71,15 @@ def test_finetune_then_evaluate_before_and_after(data_dir, tmp_path, instance, w
         registry = conn.execute("SELECT variant, model_version, model_path, steps FROM finetuned_models").fetchall()
     assert registry == [("small", version, str(model_path), 2)]
 
+    quick = {"benchmark_dir": str(benchmarks), "max_sentences": 1}
+
     def evaluate():
         result = materialize(
             [model_evaluation, model_evaluations_complete],
             partition_key="small",
             instance=instance,
             resources=resources,
-            run_config={"ops": {"model_evaluation": {"config": {"benchmark_dir": str(benchmarks), "max_sentences": 1}}}},
+            run_config={"ops": {"model_evaluation": {"config": quick}}},
         )
         assert [c.passed for c in result.get_asset_check_evaluations()] == [True]
         logs = [e.user_message for e in instance.all_logs(result.run_id)]

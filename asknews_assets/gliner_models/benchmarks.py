@@ -422,13 +422,16 @@ def _scan_folder(folder: Path, root: Path, scan: BenchmarkScan, type_names: Type
     for test in tests:
         # One test file: the benchmark is the folder. Several (MIT's engtest.bio and restauranttest.bio
         # side by side): each is named from its file, as a user cannot tell them apart otherwise.
-        name = canonical_name(folder.name, parents) if len(tests) == 1 else canonical_name(test.stem, parents)
-        if len(tests) > 1 and name == test.stem:
-            name = f"{folder.name}_{test.stem}"
+        from_file = canonical_name(test.stem, parents)
+        if len(tests) == 1:  # a folder with no standard name keeps the file's (movie/engtest.bio: mit-movie)
+            name = canonical_name(folder.name, parents)
+            name = from_file if name == folder.name and from_file != test.stem else name
+        else:
+            name = from_file if from_file != test.stem else f"{folder.name}_{test.stem}"
         try:
             others = [p for p in splits if split_of(p) != "test"] if len(tests) == 1 else []
             scan.add(load_benchmark(name, test, others, labels[0] if len(labels) == 1 else None, type_names))
-        except (ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError) as error:
+        except (OSError, ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError) as error:
             scan.skipped[str(test)] = f"{type(error).__name__}: {error}"
     if len(labels) > 1 and tests:
         files_named = ", ".join(p.name for p in labels)
@@ -443,7 +446,7 @@ def _scan_folder(folder: Path, root: Path, scan: BenchmarkScan, type_names: Type
             continue
         try:
             scan.add(load_benchmark(canonical_name(path.stem, parents), path, type_names=type_names))
-        except (ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError) as error:
+        except (OSError, ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError) as error:
             scan.skipped[str(path)] = f"{type(error).__name__}: {error}"
     for path in entries:
         if path.is_dir() and not path.name.startswith("."):

@@ -384,7 +384,8 @@ def model_card(
         if labels:
             table = _table([{"entity type": label, **{f"{m} f1": _pct(s[label]) if label in s else "-" for m, s in scores.items()}}
                             for label in labels])  # fmt: skip
-            per_type_sections.append(f"<details><summary>{benchmark_title(benchmark)}</summary>\n\n{table}\n\n</details>")
+            title = benchmark_title(benchmark)
+            per_type_sections.append(f"<details><summary>{title}</summary>\n\n{table}\n\n</details>")
     # Links relative to the Hub's root, so they work on whichever Hub the model is published to.
     base_reference = f"[`{base_model}`](/{base_model})" if is_hub_repo_id(base_model) else f"`{base_model}`"
     body = f"""
