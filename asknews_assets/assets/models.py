@@ -226,7 +226,8 @@ class ModelEvaluationConfig(Config):
     )
     natural_type_names: bool = Field(
         default=True,
-        description="Prompt with natural type names (programlang -> programming language); false: lowercased tags.",
+        description="Prompt with natural type names (programlang -> programming language); false: the tags"
+        " lowercased, '_' read as a space.",
     )
     type_names: dict[str, str] = Field(
         default={}, description="Type-name map (raw tag -> name), applied over the default natural names."
