@@ -46,7 +46,7 @@ ANNOTATED_ARTICLES_DDL = """
     topic_label VARCHAR, pub_date TIMESTAMPTZ, tokenized_text VARCHAR[] NOT NULL, ner JSON NOT NULL, metadata JSON NOT NULL,
     annotation_backend VARCHAR NOT NULL, annotation_model VARCHAR NOT NULL, n_entities INTEGER NOT NULL,
     n_proposed INTEGER NOT NULL, n_ungrounded INTEGER NOT NULL, n_unknown_type INTEGER NOT NULL,
-    ungrounded_mentions JSON, provenance JSON, annotated_at TIMESTAMPTZ
+    n_trimmed INTEGER NOT NULL, trimmed_by_kind JSON, ungrounded_mentions JSON, provenance JSON, annotated_at TIMESTAMPTZ
 """
 ANNOTATION_FAILURES_DDL = """
     article_id VARCHAR NOT NULL, country VARCHAR NOT NULL, language VARCHAR NOT NULL, reason VARCHAR NOT NULL,
@@ -200,6 +200,8 @@ def annotated_articles(
             "n_proposed": stats["n_proposed"],
             "ungrounded_rate": float(stats["ungrounded_rate"]),
             "unknown_type_rate": float(stats["unknown_type_rate"]),
+            "spans_trimmed": stats["n_trimmed"],
+            "spans_trimmed_by_kind": counts_md(stats["trimmed_by_kind"], key="trimmed"),
             "entities_per_document_mean": float(stats["entities_per_document_mean"]),
             "entities_per_document_median": float(stats["entities_per_document_median"]),
             "entities_per_document_max": stats["entities_per_document_max"],
