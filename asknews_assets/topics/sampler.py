@@ -30,9 +30,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from asknews_assets.topics.clustering import NOISE
 from asknews_assets.topics.duplicates import NearDuplicateGuard, unit_rows
 
-NOISE_TOPIC = -1  # clustering.NOISE: "no topic"
 RECIPE_SAMPLE_SIZE = 5049  # articles in the published AskNews-NER set
 DATE_BUCKETS = ("day", "week")
 SUPPLY_COLUMNS = ("article_id", "country", "language", "topic_id", "pub_date")
@@ -184,7 +184,7 @@ def select_diverse_sample(supply: pd.DataFrame, embeddings: np.ndarray, settings
                 pools[topic] = pool
                 if not len(pool):
                     rotation.remove(topic)
-                elif topic != NOISE_TOPIC and taken_per_topic[topic] >= cap:
+                elif topic != NOISE and taken_per_topic[topic] >= cap:
                     rotation.remove(topic)
                     capped.append(topic)
     requested = settings.target_size
