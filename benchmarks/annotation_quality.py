@@ -27,6 +27,7 @@ from pathlib import Path
 
 from asknews_assets.annotation import annotate_with_spacy, load_entity_schema, load_spacy
 from asknews_assets.annotation.quality import QualityReport, evaluate_on_gold, load_gold_set
+from asknews_assets.annotation.spans import split_words
 from asknews_assets.llm import LLMCache
 
 TARGET_GAIN = 0.10
@@ -43,28 +44,19 @@ def _scripted_llm_answers() -> Callable:
         text = last_user_message(body).rsplit("Text:\n", 1)[-1].strip()
         document = gold.get(text)
         entities = []
-        for start, end, label in document.spans if document else ():
-            words = " ".join(document.tokens[start : end + 1])
-            # written as a model writes them: the article of the sentence and a possessive where the text has one
-            before = document.tokens[start - 1] if start else ""
-            after = document.tokens[end + 1 : end + 3]
-            surface = text_of(document.text, document.tokens, start, end) or words
-            if before.lower() == "the":
-                surface = f"the {surface}"
-            if list(after) == ["'", "s"]:
-                surface += "'s"
-            entities.append({"text": surface, "type": label})
+        if document is not None:
+            tokens = split_words(document.text)
+            for start, end, label in document.spans:
+                surface = document.text[tokens[start].start : tokens[end].end]
+                # written as a chat model often writes them: with the article before and the possessive after
+                if start and tokens[start - 1].text.lower() == "the":
+                    surface = f"the {surface}"
+                if [t.text for t in tokens[end + 1 : end + 3]] == ["'", "s"]:
+                    surface += "'s"
+                entities.append({"text": surface, "type": label})
         return Answer(json.dumps({"entities": entities}, ensure_ascii=False))
 
     return responder
-
-
-def text_of(text: str, tokens, start: int, end: int) -> str | None:
-    """The characters of tokens start..end in `text` (GLiNER tokens are in text order)."""
-    from asknews_assets.annotation.spans import split_words
-
-    found = split_words(text)
-    return text[found[start].start : found[end].end] if end < len(found) else None
 
 
 def _llm_reports(schema, cache: LLMCache) -> tuple[str, dict[str, QualityReport]]:
