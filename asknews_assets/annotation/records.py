@@ -89,6 +89,8 @@ def annotated_record(
         "n_proposed": alignment.n_proposed,
         "n_ungrounded": alignment.n_ungrounded,
         "n_unknown_type": alignment.n_unknown_type,
+        "n_trimmed": alignment.n_trimmed,
+        "trimmed_by_kind": json.dumps(alignment.trimmed),
         "ungrounded_mentions": json.dumps(alignment.ungrounded, ensure_ascii=False),
         "provenance": json.dumps(provenance(article, backend, model, prompt_version), ensure_ascii=False),
         "annotated_at": datetime.now(timezone.utc),
@@ -128,6 +130,13 @@ def annotated_rows(
     return rows, failures
 
 
+def json_object(value: Any) -> dict:
+    """A JSON object column (text or already decoded); {} where absent."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return {}
+    return json.loads(value) if isinstance(value, str) else dict(value)
+
+
 def spans_of(ner: Any) -> list[list[Any]]:
     """The `ner` column as a list of [start, end, type], whether stored as JSON text or as a list."""
     return json.loads(ner) if isinstance(ner, str) else [list(span) for span in ner]
@@ -152,6 +161,8 @@ def annotation_stats(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "n_unknown_type": unknown,
         "ungrounded_rate": ungrounded / proposed if proposed else 0.0,
         "unknown_type_rate": unknown / proposed if proposed else 0.0,
+        "n_trimmed": sum(int(r.get("n_trimmed") or 0) for r in rows),
+        "trimmed_by_kind": dict(sum((Counter(json_object(r.get("trimmed_by_kind"))) for r in rows), Counter())),
         "entities_per_document_mean": statistics.fmean(per_document) if per_document else 0.0,
         "entities_per_document_median": statistics.median(per_document) if per_document else 0.0,
         "entities_per_document_max": max(per_document, default=0),

@@ -224,9 +224,10 @@ def _diversity_plot(comparison: pd.DataFrame) -> MetadataValue:
 def diversified_sample(context: AssetExecutionContext, config: DiversifiedSampleConfig, warehouse: Warehouse) -> MaterializeResult:
     """The articles to annotate: spread over topics, countries, languages and dates, without near-duplicates.
 
-    Round-robin over the topics ("no topic" included) with a cap per topic, preferring within a
-    topic the countries, languages and publication days the sample holds least; deterministic for a
-    seed. `diversity_metrics` sets the sample's diversity beside a uniform random sample of the
+    Round-robin over the topics ("no topic" included, but never capped) with a cap per topic that
+    rises evenly when the target cannot be met under it, preferring within a topic the countries,
+    languages and publication days the sample holds least; deterministic for a seed. A sample short
+    of its target says by how much and why (`shortfall`, `shortfall_reason`). `diversity_metrics` sets the sample's diversity beside a uniform random sample of the
     same size from the same supply (and the best any sample could do).
     """
     with warehouse.get_connection() as conn:
@@ -263,17 +264,22 @@ def diversified_sample(context: AssetExecutionContext, config: DiversifiedSample
         replace_table(conn, "diversified_sample", DIVERSIFIED_SAMPLE_DDL, sample)
         replace_table(conn, "diversity_metrics", DIVERSITY_METRICS_DDL, comparison[["metric", "sample", "random_baseline", "best_possible"]])
     context.log.info(
-        f"sampled {len(sample)} of {len(supply)} articles (target {result.target_size}, cap {result.topic_cap} per topic, "
+        f"sampled {len(sample)} of {len(supply)} articles (target {result.requested_size}, cap {result.final_topic_cap} per topic, "
         f"{result.near_duplicates_skipped} near-duplicates skipped)"
     )
+    if result.shortfall:
+        context.log.warning(f"the sample is {result.shortfall} articles short of its target {result.requested_size}: {result.shortfall_reason}")
 
     topic_counts = sample.groupby(["topic_id", "topic_label"]).size().sort_values(ascending=False)
     return MaterializeResult(
         metadata={
             "dagster/row_count": len(sample),
             "supply": len(supply),
-            "target_size": result.target_size,
+            "target_size": result.requested_size,
+            "shortfall": result.shortfall,
+            "shortfall_reason": result.shortfall_reason or "none",
             "topic_cap": result.topic_cap,
+            "topic_cap_applied": result.final_topic_cap,
             "near_duplicate_threshold": settings.near_duplicate_threshold,
             "near_duplicates_skipped": result.near_duplicates_skipped,
             "seed": settings.seed,
