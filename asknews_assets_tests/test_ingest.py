@@ -55,6 +55,14 @@ def test_every_reject_reason_from_a_malformed_file(tmp_path):
         article("dup-text", text="  EL ARTÍCULO ok-1 cuenta una historia distinta sobre la ciudad de Monterrey. "),
         b'{"article_id": "\xff\xfe garbage"}',
         "x" * 2_000,
+        article("typo-year", pub_date="0024-03-01T10:00:00Z"),
+        article("edge-offset", pub_date="0001-01-01T00:00:00+05:00"),  # overflows when moved to UTC
+        article("placeholder", pub_date="9999-12-31"),
+        article("bad-port", article_url="https://news.example:99999/x"),
+        article("bad-ipv6", article_url="https://[::1/x"),
+        article("long-eng", eng_text="word " * 30),
+        json.dumps(article("surrogate-\ud800"), ensure_ascii=True),  # a lone surrogate, escaped
+        json.dumps(article("surrogate-text", text="Texto \udfff roto."), ensure_ascii=True),
     ]
     source = write_corpus(tmp_path, {"es/MX.jsonl": lines})
     result = ingest_partition(source.read_partition(MX_ES), MX_ES, IngestLimits(max_text_chars=100, max_record_bytes=1_500))
@@ -81,9 +89,19 @@ def test_every_reject_reason_from_a_malformed_file(tmp_path):
         RejectReason.DUPLICATE_TEXT,
         RejectReason.INVALID_ENCODING,
         RejectReason.RECORD_TOO_LARGE,
+        RejectReason.DATE_OUT_OF_RANGE,
+        RejectReason.DATE_OUT_OF_RANGE,
+        RejectReason.DATE_OUT_OF_RANGE,
+        RejectReason.INVALID_URL,
+        RejectReason.INVALID_URL,
+        RejectReason.FIELD_TOO_LONG,
+        RejectReason.INVALID_ENCODING,
+        RejectReason.INVALID_ENCODING,
     ]
     assert [by_location[f"es/MX.jsonl:{n}"] for n in range(3, len(lines) + 1)] == expected
-    assert set(RejectReason) == set(expected)
+    # The other reasons need a Parquet file, another partition or a failing validator: tested below.
+    elsewhere = {RejectReason.UNREADABLE_FILE, RejectReason.ID_IN_OTHER_PARTITION, RejectReason.UNUSABLE_RECORD}
+    assert set(RejectReason) == set(expected) | elsewhere
     assert all(len(r.excerpt) <= 300 for r in result.rejected)
     assert result.rejects_by_reason()["record too large"] == 2
 

@@ -3,14 +3,35 @@
 
 from datetime import datetime, timezone
 
-from dagster import AssetExecutionContext, AssetKey, Backoff, Config, MaterializeResult, MetadataValue, RetryPolicy, asset
+import pandas as pd
 
-from asknews_assets.ingest.articles import IngestLimits, article_rows, ingest_partition, reject_rows
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    Backoff,
+    Config,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    RetryPolicy,
+    asset,
+)
+
+from asknews_assets.ingest.articles import (
+    IngestLimits,
+    IngestResult,
+    RejectReason,
+    article_rows,
+    ingest_partition,
+    reject_rows,
+    release_foreign_ids,
+)
 from asknews_assets.metadata import counts_md, md
-from asknews_assets.partitions import article_partitions, partition_of
-from asknews_assets.resources.news_source import NewsSource
+from asknews_assets.partitions import ArticlePartition, article_partitions, partition_of
+from asknews_assets.resources.news_source import NewsSource, is_transient_source_error
 from asknews_assets.resources.warehouse import Warehouse
-from asknews_assets.storage import replace_partition
+from asknews_assets.redaction import redact_secrets
+from asknews_assets.storage import replace_partition, table_exists
 
 RAW_ARTICLES_DDL = """
     article_id VARCHAR NOT NULL, country VARCHAR NOT NULL, language VARCHAR NOT NULL,
@@ -40,7 +61,8 @@ class RawArticlesConfig(Config):
     group_name="ingestion",
     kinds={"duckdb", "python"},
     tags={"stage": "raw"},
-    # The source may be a network API: transient failures get retried with backoff.
+    # The source may be a network API: transient failures get retried with backoff (and only those:
+    # `read_source` turns every other error into a Failure that is not retried).
     retry_policy=RetryPolicy(max_retries=3, delay=10, backoff=Backoff.EXPONENTIAL),
 )
 def raw_articles(
@@ -53,7 +75,7 @@ def raw_articles(
     """
     partition = partition_of(context)
     limits = IngestLimits(max_text_chars=config.max_text_chars, max_record_bytes=config.max_record_bytes)
-    result = ingest_partition(source.read_partition(partition), partition, limits)
+    result = read_source(source, partition, limits)
     keys = {"country": partition.country, "language": partition.language}
     stats = [
         {
@@ -67,10 +89,15 @@ def raw_articles(
         }
     ]
     with warehouse.get_connection() as conn:
+        # Under the warehouse lock, so two partitions written at once cannot both claim an id.
+        result = release_foreign_ids(result, article_id_owners(conn, partition, [a.article_id for a in result.accepted]))
+        stats[0].update(accepted=len(result.accepted), rejected=len(result.rejected))
         replace_partition(conn, "raw_articles", RAW_ARTICLES_DDL, partition, article_rows(result.accepted))
         replace_partition(conn, "raw_article_rejects", REJECTS_DDL, partition, [{**keys, **r} for r in reject_rows(result.rejected)])
         replace_partition(conn, "raw_ingest_stats", INGEST_STATS_DDL, partition, stats)
 
+    if result.rejects_by_reason().get(RejectReason.ID_IN_OTHER_PARTITION.value):
+        context.log.warning(f"{partition}: article ids held by other partitions rejected: {result.rejects_by_reason()}")
     preview = [
         {"article_id": a.article_id, "pub_date": a.pub_date.date(), "source": a.source_id, "title": a.title}
         for a in result.accepted
@@ -88,3 +115,33 @@ def raw_articles(
             "preview": md(preview),
         }
     )
+
+
+def read_source(source: NewsSource, partition: ArticlePartition, limits: IngestLimits) -> IngestResult:
+    """`ingest_partition` over the source's records. Bad records are rejects already; an error left
+    is the source's: retried (by the asset's retry policy) when transient, else failed at once."""
+    try:
+        return ingest_partition(source.read_partition(partition, limits.max_record_bytes), partition, limits)
+    except Exception as error:  # noqa: BLE001 (classified right below)
+        if is_transient_source_error(error):
+            raise
+        message = redact_secrets(f"{source.backend} source failed for {partition}: {type(error).__name__}: {error}")
+    raise Failure(message, allow_retries=False)
+
+
+def article_id_owners(conn, partition: ArticlePartition, article_ids: list[str]) -> dict[str, str]:
+    """Which of `article_ids` other partitions of raw_articles already hold, and where."""
+    if not article_ids or not table_exists(conn, "raw_articles"):
+        return {}
+    conn.register("_ids", pd.DataFrame({"article_id": article_ids}, dtype="object"))
+    try:
+        rows = conn.execute(
+            """
+            SELECT r.article_id, min(r.language || '/' || r.country) FROM raw_articles r JOIN _ids USING (article_id)
+            WHERE NOT (r.country = ? AND r.language = ?) GROUP BY r.article_id
+            """,
+            [partition.country, partition.language],
+        ).fetchall()
+    finally:
+        conn.unregister("_ids")
+    return dict(rows)
