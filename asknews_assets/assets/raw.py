@@ -1,6 +1,9 @@
 """The raw news layer: validated, normalised, deduplicated articles per country x language."""
 
 
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pandas as pd
@@ -19,7 +22,6 @@ from dagster import (
 
 from asknews_assets.ingest.articles import (
     IngestLimits,
-    IngestResult,
     RejectReason,
     article_rows,
     ingest_partition,
@@ -29,7 +31,7 @@ from asknews_assets.ingest.articles import (
 from asknews_assets.metadata import counts_md, md
 from asknews_assets.partitions import ArticlePartition, article_partitions, partition_of
 from asknews_assets.resources.news_source import NewsSource, is_transient_source_error
-from asknews_assets.resources.warehouse import Warehouse
+from asknews_assets.resources.warehouse import Warehouse, WarehouseLockTimeout
 from asknews_assets.redaction import redact_secrets
 from asknews_assets.storage import replace_partition, table_exists
 
@@ -61,8 +63,8 @@ class RawArticlesConfig(Config):
     group_name="ingestion",
     kinds={"duckdb", "python"},
     tags={"stage": "raw"},
-    # The source may be a network API: transient failures get retried with backoff (and only those:
-    # `read_source` turns every other error into a Failure that is not retried).
+    # The source may be a network API: transient failures get retried with backoff, and only those
+    # (`without_retry_unless_transient`): bad records are rejects, and any other error fails the same way again.
     retry_policy=RetryPolicy(max_retries=3, delay=10, backoff=Backoff.EXPONENTIAL),
 )
 def raw_articles(
@@ -75,7 +77,8 @@ def raw_articles(
     """
     partition = partition_of(context)
     limits = IngestLimits(max_text_chars=config.max_text_chars, max_record_bytes=config.max_record_bytes)
-    result = read_source(source, partition, limits)
+    with without_retry_unless_transient(f"{source.backend} source, partition {partition}"):
+        result = ingest_partition(source.read_partition(partition, limits.max_record_bytes), partition, limits)
     keys = {"country": partition.country, "language": partition.language}
     stats = [
         {
@@ -88,7 +91,7 @@ def raw_articles(
             "materialized_at": datetime.now(timezone.utc),
         }
     ]
-    with warehouse.get_connection() as conn:
+    with without_retry_unless_transient(f"warehouse {warehouse.database}"), warehouse.get_connection() as conn:
         # Under the warehouse lock, so two partitions written at once cannot both claim an id.
         result = release_foreign_ids(result, article_id_owners(conn, partition, [a.article_id for a in result.accepted]))
         stats[0].update(accepted=len(result.accepted), rejected=len(result.rejected))
@@ -117,16 +120,22 @@ def raw_articles(
     )
 
 
-def read_source(source: NewsSource, partition: ArticlePartition, limits: IngestLimits) -> IngestResult:
-    """`ingest_partition` over the source's records. Bad records are rejects already; an error left
-    is the source's: retried (by the asset's retry policy) when transient, else failed at once."""
+@contextmanager
+def without_retry_unless_transient(what: str) -> Iterator[None]:
+    """Let transient errors (network, 429, 5xx, the warehouse lock) through to the retry policy; turn
+    any other into a Failure that is not retried, with its cause first and every secret redacted."""
     try:
-        return ingest_partition(source.read_partition(partition, limits.max_record_bytes), partition, limits)
+        yield
+        return
+    except Failure:
+        raise
     except Exception as error:  # noqa: BLE001 (classified right below)
-        if is_transient_source_error(error):
+        if is_transient_source_error(error) or isinstance(error, WarehouseLockTimeout):
             raise
-        message = redact_secrets(f"{source.backend} source failed for {partition}: {type(error).__name__}: {error}")
-    raise Failure(message, allow_retries=False)
+        message = redact_secrets(f"{type(error).__name__}: {error} ({what})")
+        trace = redact_secrets("".join(traceback.format_exception(error)))
+    # Not chained: the original (which may quote a secret) would be serialised with it.
+    raise Failure(message, metadata={"traceback": MetadataValue.text(trace)}, allow_retries=False) from None
 
 
 def article_id_owners(conn, partition: ArticlePartition, article_ids: list[str]) -> dict[str, str]:
@@ -145,3 +154,17 @@ def article_id_owners(conn, partition: ArticlePartition, article_ids: list[str])
     finally:
         conn.unregister("_ids")
     return dict(rows)
+
+
+def cross_partition_id_collisions(conn, limit: int = 20) -> list[tuple[str, str]]:
+    """Article ids that more than one partition of raw_articles holds, with the partitions (at most `limit`)."""
+    if not table_exists(conn, "raw_articles"):
+        return []
+    return conn.execute(
+        """
+        SELECT article_id, string_agg(DISTINCT language || '/' || country, ', ' ORDER BY language || '/' || country)
+        FROM raw_articles GROUP BY article_id HAVING count(DISTINCT (country, language)) > 1
+        ORDER BY article_id LIMIT ?
+        """,
+        [limit],
+    ).fetchall()
