@@ -34,3 +34,17 @@ def redact_secrets(text: str, extra: Iterable[str | None] = ()) -> str:
     for secret in sorted(configured_secrets(extra), key=len, reverse=True):
         text = text.replace(secret, REDACTED)
     return text
+
+
+def redact_exception(error: BaseException, extra: Iterable[str | None] = ()) -> BaseException:
+    """`error` (and the errors chained to it) with every configured secret redacted from its message,
+    in place, so it can be re-raised as the same type."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        current.args = tuple(redact_secrets(a, extra) if isinstance(a, str) else a for a in current.args)
+        if hasattr(current, "server_message") and isinstance(current.server_message, str):  # huggingface_hub errors
+            current.server_message = redact_secrets(current.server_message, extra)
+        current = current.__cause__ or current.__context__
+    return error
