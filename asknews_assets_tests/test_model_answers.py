@@ -4,9 +4,9 @@ article, never a failed step (property tests of every parser, and the assets on 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-import pytest
-from dagster import materialize
+from dagster import materialize, serialize_value
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,7 +29,7 @@ from asknews_assets.resources.annotation import LLMAnnotator
 from asknews_assets.resources.summarization import LLMSummarizer
 from asknews_assets.summarize.prompt import clean_summary, summary_problem
 from asknews_assets.topics.labeling import MAX_LABEL_CHARS, clean_topic_label, topic_label_problem
-from asknews_assets_tests.fakes import Answer, FakeOpenAIServer, Raw, write_translated_articles
+from asknews_assets_tests.fakes import Answer, Error, FakeOpenAIServer, Raw, write_translated_articles
 from asknews_assets_tests.strategies import hostile_text, json_values
 from asknews_assets_tests.test_annotation_assets import data_dir, seeded  # noqa: F401 (fixtures)
 
@@ -161,3 +161,32 @@ def test_a_hostile_annotation_answer_fails_its_article_only(seeded, data_dir, in
         annotated = conn.execute("SELECT count(*) FROM annotated_articles").fetchone()[0]
     assert failures == {"art-003": TOO_DEEP, "art-004": TOO_MANY_ENTITIES, "art-041": "no_text"}
     assert annotated == 39
+
+
+def test_an_endpoint_that_echoes_the_key_leaves_it_in_no_record(warehouse, instance, monkeypatch):
+    """Class 8: a 404 whose body quotes the Authorization header fails the step with the key redacted,
+    in the error, the event log database and the compute log files."""
+    key = "sk-echoed-" + "9" * 24
+    monkeypatch.setenv("FAKE_ECHO_KEY", key)
+    instance.add_dynamic_partitions("country", ["MX"])
+    write_translated_articles(warehouse, MX_ES, {"a": ("T", "Heavy rain flooded Monterrey on Monday, officials said.")})
+    with FakeOpenAIServer() as server:
+        server.script(Error(404, message="model not found", echo_authorization=True))
+        endpoint = ChatEndpoint(base_url=server.base_url, model="fake", api_key_env="FAKE_ECHO_KEY", max_retries=0)
+        result = materialize(
+            [article_summaries],
+            partition_key="MX|es",
+            resources={"summarizer": LLMSummarizer(endpoint=endpoint), "warehouse": warehouse},
+            instance=instance,
+            raise_on_error=False,
+        )
+        assert server.log[0].headers["Authorization"] == f"Bearer {key}"
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    assert "Bearer [redacted]" in failure.step_failure_data.error.to_string()
+    files = [path for path in Path(instance.root_directory).rglob("*") if path.is_file()]
+    assert any(path.suffix == ".db" for path in files) and any(path.suffix in (".err", ".out") for path in files)
+    for path in files:
+        assert key.encode() not in path.read_bytes(), path
+    for entry in instance.all_logs(result.run_id):
+        assert key not in serialize_value(entry)
