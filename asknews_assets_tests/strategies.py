@@ -116,13 +116,32 @@ def parquet_tables(draw, max_rows: int = 8) -> pa.Table:
     n = draw(st.integers(1, max_rows))
     columns = {}
     for name in REQUIRED_FIELDS + OPTIONAL_TEXT_FIELDS:
-        if draw(st.integers(0, 9)) == 0:
+        if draw(st.integers(0, 29)) == 29:
             continue
-        kind = draw(st.sampled_from(["string", "string", "string", *_COLUMN_TYPES]))
+        kind = draw(st.sampled_from(["string"] * 40 + list(_COLUMN_TYPES)))  # mostly strings: reach the later checks
         arrow_type, values = _COLUMN_TYPES[kind]
         if kind == "string":
             values = field_values(name).filter(lambda v: isinstance(v, str)).map(
                 lambda v: v.encode("utf-8", "replace").decode("utf-8")
             )
-        columns[name] = pa.array(draw(st.lists(st.one_of(st.none(), values), min_size=n, max_size=n)), type=arrow_type)
+        cells = st.integers(0, 19).flatmap(lambda k, values=values: st.none() if k == 19 else values)
+        columns[name] = pa.array(draw(st.lists(cells, min_size=n, max_size=n)), type=arrow_type)
     return pa.table(columns) if columns else pa.table({"unrelated": pa.array([None] * n, type=pa.string())})
+
+
+def nested(depth: int, inner: str = "[]") -> str:
+    return "[" * depth + inner + "]" * depth
+
+
+# Answers as models give them: prose, fenced JSON, JSON with hostile values, runaway repetition, nesting.
+answers = st.one_of(
+    hostile_text,
+    st.text(max_size=400),
+    json_values.map(json.dumps),
+    json_values.map(lambda v: f"```json\n{json.dumps({'entities': v})}\n```"),
+    st.lists(st.fixed_dictionaries({"text": hostile_text, "type": hostile_text}), max_size=20).map(
+        lambda items: json.dumps({"entities": items}, ensure_ascii=False)
+    ),
+    st.builds(lambda word, n: word * n, st.sampled_from(["word ", "{", "[", '{"entities": [', "é"]), st.integers(0, 300_000)),
+    st.integers(1, 5_000).map(lambda depth: '{"entities": ' + nested(depth) + "}"),
+)

@@ -30,31 +30,13 @@ from asknews_assets.resources.summarization import LLMSummarizer
 from asknews_assets.summarize.prompt import clean_summary, summary_problem
 from asknews_assets.topics.labeling import MAX_LABEL_CHARS, clean_topic_label, topic_label_problem
 from asknews_assets_tests.fakes import Answer, Error, FakeOpenAIServer, Raw, write_translated_articles
-from asknews_assets_tests.strategies import hostile_text, json_values
+from asknews_assets_tests.strategies import answers, nested
 from asknews_assets_tests.test_annotation_assets import data_dir, seeded  # noqa: F401 (fixtures)
 
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SUMMARY_REASONS = {"empty_answer", "refusal", "too_short", "too_long"}
 ENTITY_REASONS = {INVALID_JSON, NO_ENTITY_LIST, INVALID_ENTITY, ANSWER_TOO_LARGE, TOO_DEEP, TOO_MANY_ENTITIES}
 LABEL_REASONS = {"empty_answer", "refusal", "too_long"}
-
-
-def _nested(depth: int, inner: str = "[]") -> str:
-    return "[" * depth + inner + "]" * depth
-
-
-# Answers as models give them: prose, fenced JSON, JSON with hostile values, runaway repetition, nesting.
-answers = st.one_of(
-    hostile_text,
-    st.text(max_size=400),
-    json_values.map(json.dumps),
-    json_values.map(lambda v: f"```json\n{json.dumps({'entities': v})}\n```"),
-    st.lists(st.fixed_dictionaries({"text": hostile_text, "type": hostile_text}), max_size=20).map(
-        lambda items: json.dumps({"entities": items}, ensure_ascii=False)
-    ),
-    st.builds(lambda word, n: word * n, st.sampled_from(["word ", "{", "[", '{"entities": [', "é"]), st.integers(0, 300_000)),
-    st.integers(1, 5_000).map(lambda depth: '{"entities": ' + _nested(depth) + "}"),
-)
 
 
 @PROPERTY
@@ -87,7 +69,7 @@ def test_every_topic_label_answer_is_usable_or_has_a_reason(answer):
 
 
 def test_bounds_of_an_annotation_answer():
-    assert entities_problem('{"entities": ' + _nested(50_000) + "}") == TOO_DEEP  # used to raise RecursionError
+    assert entities_problem('{"entities": ' + nested(50_000) + "}") == TOO_DEEP  # used to raise RecursionError
     many = json.dumps({"entities": [{"text": f"E{i}", "type": "person"} for i in range(100_000)]})
     assert entities_problem(many) == ANSWER_TOO_LARGE
     assert entities_problem(json.dumps({"entities": [{"text": f"E{i}", "type": "person"} for i in range(MAX_ENTITIES + 1)]})) == TOO_MANY_ENTITIES
@@ -145,7 +127,7 @@ def test_a_hostile_annotation_answer_fails_its_article_only(seeded, data_dir, in
     def responder(body):
         text = body["messages"][-1]["content"]
         if "story 3." in text:
-            return Answer('{"entities": ' + _nested(50_000) + "}")
+            return Answer('{"entities": ' + nested(50_000) + "}")
         if "story 4." in text:
             return Answer(json.dumps({"entities": [{"text": "Paris", "type": "city"}] * (MAX_ENTITIES + 1)}))
         return Answer(json.dumps({"entities": [{"text": "Paris", "type": "city"}]}))
