@@ -9,12 +9,14 @@ from typing import Any
 import pandas as pd
 from dagster import MetadataValue
 
-from asknews_assets.publication.markup import escape_markdown
+from asknews_assets.publication.markup import Markup, escape_markdown
 
 
 def _cell(value: Any, width: int) -> str:
     """One table cell: on one line, cut to `width`, then escaped (titles and labels come from sources
     and models, and must show as text, never as markup)."""
+    if isinstance(value, Markup):  # written by the code, not taken from a source
+        return " ".join(value.split()).replace("|", "\\|")
     text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
     text = " ".join(text.split())
     text = text if len(text) <= width else text[: width - 1] + "…"

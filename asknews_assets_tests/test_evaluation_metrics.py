@@ -1,20 +1,9 @@
-"""Exact span+type metrics and the benchmark loaders, on hand-computed answers and tiny files."""
-
-import json
-from pathlib import Path
+"""Exact span+type metrics on hand-computed answers, and progress while a model runs over a benchmark."""
 
 import pytest
 
-from asknews_assets.gliner_models.evaluation import (
-    bio_to_spans,
-    find_benchmarks,
-    load_bio_file,
-    load_gliner_json,
-    load_universal_ner_folder,
-    micro_scores,
-    per_type_scores,
-    universal_ner_example,
-)
+from asknews_assets.gliner_models.benchmarks import NerExample
+from asknews_assets.gliner_models.evaluation import evaluate_examples, micro_scores, per_type_scores
 
 
 def test_micro_scores_count_exact_span_and_type_per_document():
@@ -55,83 +44,27 @@ def test_per_type_scores():
     assert by_type["country"].f1 == 0.0 and by_type["country"].gold == 0
 
 
-def test_bio_to_spans_reads_bio_and_iob1():
-    assert bio_to_spans(["B-PER", "I-PER", "O", "B-LOC", "B-LOC", "I-ORG"]) == [
-        (0, 1, "person"),
-        (3, 3, "location"),
-        (4, 4, "location"),
-        (5, 5, "organization"),
-    ]
-    assert bio_to_spans(["I-Actor", "I-Actor", "O", "I-Year"]) == [(0, 1, "actor"), (3, 3, "year")]
-    assert bio_to_spans(["O", "O"]) == []
+class EchoModel:
+    """Stands in for GLiNER: predicts the first word of every text as a person."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def predict(self, texts):
+        self.calls += 1
+        return [[(0, 0, "person")] if tokens else [] for tokens in texts]
 
 
-def test_load_bio_file(tmp_path: Path):
-    path = tmp_path / "conll_tiny.txt"
-    path.write_text(
-        "-DOCSTART- -X- O O\n\nAngela NNP B-NP B-PER\nMerkel NNP I-NP I-PER\n"
-        "visited VBD B-VP O\nParis NNP B-NP B-LOC\n\n"
-        "Siemens NNP B-NP B-ORG\ngrew VBD B-VP O\n",
-        encoding="utf-8",
+def test_evaluate_examples_reports_progress_in_chunks(monkeypatch):
+    model = EchoModel()
+    import asknews_assets.gliner_models.inference as inference
+
+    monkeypatch.setattr(
+        inference, "predict_token_spans", lambda m, texts, labels, threshold, batch_size: m.predict(texts)
     )
-    benchmark = load_bio_file(path)
-    assert benchmark.name == "conll_tiny" and benchmark.format == "bio"
-    assert [e.tokens for e in benchmark.examples] == [["Angela", "Merkel", "visited", "Paris"], ["Siemens", "grew"]]
-    assert [e.spans for e in benchmark.examples] == [[(0, 1, "person"), (3, 3, "location")], [(0, 0, "organization")]]
-    assert benchmark.labels == ["location", "organization", "person"]
-
-
-def test_universal_ner_rows_map_character_offsets_to_words_like_gliner():
-    example, dropped = universal_ner_example(
-        {
-            "sentence": "Steven Spielberg directed Jaws in 1975",
-            "entities": [
-                {"name": "Steven Spielberg", "type": "Director", "pos": [0, 16]},
-                {"name": "Jaws", "type": "Title", "pos": [26, 30]},
-                {"name": "197", "type": "Year", "pos": [34, 37]},  # not on a word boundary
-            ],
-        }
-    )
-    assert example.spans == [(0, 1, "director"), (3, 3, "title")]
-    assert dropped == 1
-
-
-def _write_universal_ner(folder: Path) -> None:
-    folder.mkdir(parents=True)
-    rows = [{"sentence": "play songs by Queen", "entities": [{"name": "Queen", "type": "Artist", "pos": [14, 19]}]}]
-    (folder / "test.json").write_text(json.dumps(rows), encoding="utf-8")
-    (folder / "labels.json").write_text(json.dumps(["Artist", "Song"]), encoding="utf-8")
-
-
-def test_load_universal_ner_folder(tmp_path: Path):
-    _write_universal_ner(tmp_path / "CrossNER_music")
-    benchmark = load_universal_ner_folder(tmp_path / "CrossNER_music")
-    assert benchmark.name == "CrossNER_music" and benchmark.format == "universal-ner"
-    assert benchmark.labels == ["artist", "song"]
-    assert benchmark.examples[0].tokens == ["play", "songs", "by", "Queen"]
-    assert benchmark.examples[0].spans == [(3, 3, "artist")]
-
-
-def test_load_gliner_json(tmp_path: Path):
-    path = tmp_path / "news.json"
-    rows = [{"tokenized_text": ["Olaf", "Scholz", "spoke"], "ner": [[0, 1, "person"]], "metadata": {"x": 1}}]
-    path.write_text(json.dumps(rows), encoding="utf-8")
-    benchmark = load_gliner_json(path)
-    assert benchmark.examples[0].spans == [(0, 1, "person")] and benchmark.labels == ["person"]
-
-
-def test_find_benchmarks_reads_every_format_and_reports_what_it_skips(tmp_path: Path):
-    assert find_benchmarks(tmp_path / "absent").benchmarks == []
-    assert find_benchmarks(tmp_path).benchmarks == []
-    _write_universal_ner(tmp_path / "mit-movie")
-    gliner_folder = tmp_path / "news_gliner"
-    gliner_folder.mkdir()
-    (gliner_folder / "test.json").write_text(json.dumps([{"tokenized_text": ["Oslo"], "ner": [[0, 0, "city"]]}]))
-    (tmp_path / "flat.json").write_text(json.dumps([{"tokenized_text": ["Rome"], "ner": [[0, 0, "city"]]}]))
-    (tmp_path / "conll.bio").write_text("Rome B-LOC\n", encoding="utf-8")
-    (tmp_path / "README.txt").write_text("These are my benchmarks.\n", encoding="utf-8")
-    (tmp_path / "other.json").write_text(json.dumps({"not": "rows"}))
-    scan = find_benchmarks(tmp_path)
-    found = {b.name: b.format for b in scan.benchmarks}
-    assert found == {"conll": "bio", "flat": "gliner-json", "mit-movie": "universal-ner", "news_gliner": "gliner-json"}
-    assert set(map(lambda p: Path(p).name, scan.skipped)) == {"README.txt", "other.json"}
+    examples = [NerExample(["Ana", "spoke"], [(0, 0, "person")]) for _ in range(5)]
+    seen = []
+    result = evaluate_examples(model, examples, ["person"], batch_size=2, progress=lambda *a: seen.append(a[:2]),
+                               progress_every=2)  # fmt: skip
+    assert seen == [(2, 5), (4, 5), (5, 5)] and model.calls == 3
+    assert result.n_docs == 5 and result.scores.f1 == 1.0

@@ -2,6 +2,7 @@
 synthetic dataset found through a stub dataset_splits materialization, a temporary warehouse."""
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,12 +11,14 @@ from gliner import GLiNER
 
 from asknews_assets.assets.models import dataset_path, finetuned_gliner, model_evaluation
 from asknews_assets.checks.models import finetuned_model_folders_complete, model_evaluations_complete
+from asknews_assets.gliner_models.benchmarks import ZERO_SHOT_BENCHMARKS
 from asknews_assets.gliner_models.dataset import DatasetExportMissing
 from asknews_assets.gliner_models.inference import GlinerModelUnavailable
 from asknews_assets.gliner_models.offline import OFFLINE_BASE_MODEL
 from asknews_assets.gliner_models.synthetic import write_synthetic_dataset
 from asknews_assets.resources.models import HubGlinerBaseModels, OfflineGlinerBaseModels, resources_for
 
+FIXTURES = Path(__file__).parent / "fixtures" / "benchmarks"
 SIZES = {"train": 8, "validation": 2, "test": 4, "test_heldout_topics": 3}
 FEW_STEPS = {"max_steps": 2, "batch_size": 2, "save_steps": 1000}
 
@@ -38,9 +41,13 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_finetune_then_evaluate_before_and_after(data_dir, tmp_path, instance, warehouse):
     export = write_synthetic_dataset(data_dir / "datasets" / "synthetic-v1", sizes=SIZES, sentences=(1, 2))
     assert materialize([stub_dataset_splits(export)], instance=instance).success
+    # The seven zero-shot sets in their repositories' layouts (fixtures/benchmarks/), and a CoNLL file.
     benchmarks = tmp_path / "benchmarks"
-    benchmarks.mkdir()
+    shutil.copytree(FIXTURES, benchmarks)
     (benchmarks / "conll_tiny.bio").write_text("Angela B-PER\nMerkel I-PER\nspoke O\n\nRome B-LOC\n", encoding="utf-8")
+    # A folder named like a dataset split is reported, not evaluated, and not counted as found.
+    (benchmarks / "test").mkdir()
+    (benchmarks / "test" / "test.txt").write_text("Rome B-LOC\n", encoding="utf-8")
     resources = {"warehouse": warehouse, "gliner_base_models": OfflineGlinerBaseModels(max_len=24)}
 
     trained = materialize(
@@ -64,35 +71,46 @@ def test_finetune_then_evaluate_before_and_after(data_dir, tmp_path, instance, w
         registry = conn.execute("SELECT variant, model_version, model_path, steps FROM finetuned_models").fetchall()
     assert registry == [("small", version, str(model_path), 2)]
 
+    quick = {"benchmark_dir": str(benchmarks), "max_sentences": 1}
+
     def evaluate():
         result = materialize(
             [model_evaluation, model_evaluations_complete],
             partition_key="small",
             instance=instance,
             resources=resources,
-            run_config={"ops": {"model_evaluation": {"config": {"benchmark_dir": str(benchmarks)}}}},
+            run_config={"ops": {"model_evaluation": {"config": quick}}},
         )
         assert [c.passed for c in result.get_asset_check_evaluations()] == [True]
-        return result.asset_materializations_for_node("model_evaluation")[0].metadata
+        logs = [e.user_message for e in instance.all_logs(result.run_id)]
+        return result.asset_materializations_for_node("model_evaluation")[0].metadata, logs
 
-    evaluated = evaluate()
+    evaluated, logs = evaluate()
     assert evaluated["model_version"].value == version
-    assert evaluated["benchmarks_found"].value == 1
-    assert "conll_tiny" in evaluated["benchmarks"].value and "test_heldout_topics" in evaluated["benchmarks"].value
+    assert evaluated["benchmarks_found"].value == 10 and evaluated["zero_shot_sets"].value == 7
+    assert evaluated["max_sentences"].value == 1
+    table = evaluated["benchmarks"].value
+    assert "conll_tiny" in table and "test_heldout_topics" in table and "Average (zero-shot, 7 sets)" in table
+    read = evaluated["benchmarks_read"].value
+    assert "programming language" in read and "programlang" not in read and "1 unmatched answer" in read
+    assert evaluated["dropped_entities"].value == 3  # 1 unaligned, 1 unmatched answer, 1 invalid span
+    assert "base on CrossNER_AI: 1/1 sentences" in "\n".join(logs)
+    assert "its name is that of a dataset split" in evaluated["benchmark_files_skipped"].value
     assert "| type |" in evaluated["test_per_type_f1"].value
     evaluate()  # a re-materialisation replaces its rows
     with warehouse.get_connection() as conn:
         rows = conn.execute(
             "SELECT benchmark, model, n_docs, f1, per_type FROM model_evaluations ORDER BY benchmark, model"
         ).fetchall()
-    assert [(b, m, n) for b, m, n, _, _ in rows] == [
-        ("conll_tiny", "base", 2),
-        ("conll_tiny", "finetuned", 2),
-        ("test", "base", 4),
-        ("test", "finetuned", 4),
-        ("test_heldout_topics", "base", 3),
-        ("test_heldout_topics", "finetuned", 3),
-    ]
+        dropped = dict(conn.execute(
+            "SELECT benchmark, dropped_entities FROM model_evaluations WHERE model = 'base' AND dropped_entities > 0"
+        ).fetchall())  # fmt: skip
+    assert len(rows) == 2 * 12
+    assert {(b, n) for b, m, n, _, _ in rows if m == "base"} == {
+        *((name, 1) for name in ZERO_SHOT_BENCHMARKS), ("conll_tiny", 1), ("gliner_news", 1), ("newswire", 1),
+        ("test", 4), ("test_heldout_topics", 3),  # the dataset's own splits are never capped
+    }  # fmt: skip
+    assert dropped == {"CrossNER_literature": 1, "CrossNER_science": 1, "gliner_news": 1}
     assert all(0.0 <= f1 <= 1.0 for *_, f1, _ in rows)
     # Two steps teach the model nothing yet: it predicts nothing, and that is reported honestly as zeros.
     test_finetuned = next(r for r in rows if r[:2] == ("test", "finetuned"))

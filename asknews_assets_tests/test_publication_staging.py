@@ -108,7 +108,7 @@ def write_model_folder(folder: Path, seed: float = 0.0) -> Path:
 
 def evaluation_rows(variant: str, model_version: str) -> list[dict]:
     rows = []
-    for benchmark, base_f1, tuned_f1 in (("crossner_ai", 0.40, 0.50), ("mit_movie", 0.50, 0.55)):
+    for benchmark, base_f1, tuned_f1 in (("news", 0.60, 0.70), ("CrossNER_AI", 0.40, 0.50), ("mit-movie", 0.50, 0.55)):
         for model, f1 in (("base", base_f1), ("finetuned", tuned_f1)):
             rows.append(
                 {"variant": variant, "model_version": model_version, "benchmark": benchmark, "model": model,
@@ -210,10 +210,26 @@ def test_model_card_carries_the_hub_metadata_and_the_before_after_table(tmp_path
     assert front["library_name"] == "gliner" and front["pipeline_tag"] == "token-classification"
     assert front["base_model"] == "urchade/gliner_small-v2.1" and front["datasets"] == ["acme/AskNews-NER"]
     assert front["license"] == "apache-2.0" and front["language"] == ["en"]
+    # model-index: one result per benchmark, zero-shot sets first in the literature's order, names as published.
     results = front["model-index"][0]["results"]
-    assert [(r["dataset"]["name"], r["metrics"][2]["value"]) for r in results] == [("crossner_ai", 0.5), ("mit_movie", 0.55)]
-    assert "| crossner_ai | 20 | 45.0% | 35.0% | 40.0% | 55.0% | 45.0% | 50.0% | +10.0 pt |" in body
-    assert "Average F1 change: **+7.5 points** over 2 benchmarks" in body
+    assert [(r["dataset"]["name"], r["dataset"]["type"], r["dataset"]["split"], r["metrics"][2]["value"])
+            for r in results] == [("MIT Movie", "mit-movie", "test", 0.55), ("CrossNER AI", "CrossNER_AI", "test", 0.5),
+                                  ("news", "news", "test", 0.7)]  # fmt: skip
+    assert [m["type"] for m in results[0]["metrics"]] == ["precision", "recall", "f1"]
+    assert results[0]["task"] == {"type": "token-classification", "name": "Named Entity Recognition"}
+    assert "| CrossNER AI | 20 | 45.0% | 35.0% | 40.0% | 55.0% | 45.0% | 50.0% | +10.0 pt |" in body
+    assert "| **Average (zero-shot, 2 of 7 sets)** | 40 |  |  | 45.0% |  |  | 52.5% | +7.5 pt |" in body
+    assert "| **Average (all 3 benchmarks)** | 60 |  |  | 50.0% |  |  | 58.3% | +8.3 pt |" in body
+    assert "Average F1 change: **+8.3 points** over\n3 benchmarks" in body
+    assert "(MIT Movie, CrossNER AI): base 45.0%, this model 52.5%." in body
+    # The card is one the Hub's own parser reads back, model-index included.
+    from huggingface_hub import ModelCard, metadata_load
+
+    parsed = ModelCard(card)
+    assert [r.dataset_type for r in parsed.data.eval_results][:3] == ["mit-movie", "mit-movie", "mit-movie"]
+    assert len(parsed.data.eval_results) == 9 and parsed.data.model_name == "gliner_small_news"
+    (tmp_path / "README.md").write_text(card, encoding="utf-8")
+    assert metadata_load(tmp_path / "README.md")["model-index"] == front["model-index"]
     assert 'GLiNER.from_pretrained("acme/gliner_small_news", revision="m-1")' in body
     assert "revision `v-aaa`" in body and "| person | 40.0% | 50.0% |" in body
     assert bundle.tag == "m-1" and bundle.repo_type == "model"

@@ -20,7 +20,15 @@ from pydantic import Field
 
 from asknews_assets import settings
 from asknews_assets.gliner_models.dataset import DatasetExportMissing, load_dataset_export
-from asknews_assets.gliner_models.evaluation import evaluate_examples, examples_from_gliner_rows, find_benchmarks
+from asknews_assets.gliner_models.benchmarks import (
+    ZERO_SHOT_BENCHMARKS,
+    Benchmark,
+    TypeNames,
+    dropped_summary,
+    examples_from_gliner_rows,
+    find_benchmarks,
+)
+from asknews_assets.gliner_models.evaluation import evaluate_examples
 from asknews_assets.gliner_models.inference import open_gliner
 from asknews_assets.gliner_models.training import (
     TrainingSettings,
@@ -45,7 +53,8 @@ FINETUNED_MODELS_DDL = """
 """
 MODEL_EVALUATIONS_DDL = """
     variant VARCHAR NOT NULL, model_version VARCHAR NOT NULL, benchmark VARCHAR NOT NULL, model VARCHAR NOT NULL,
-    precision DOUBLE NOT NULL, recall DOUBLE NOT NULL, f1 DOUBLE NOT NULL, n_docs INTEGER NOT NULL, per_type JSON
+    precision DOUBLE NOT NULL, recall DOUBLE NOT NULL, f1 DOUBLE NOT NULL, n_docs INTEGER NOT NULL, per_type JSON,
+    n_entities INTEGER, dropped_entities INTEGER, max_sentences INTEGER
 """
 # The dataset's own test splits, evaluated before any benchmark folder.
 DATASET_BENCHMARKS = ("test", "test_heldout_topics")
@@ -60,7 +69,9 @@ def replace_rows(conn: Any, table: str, ddl: str, keys: dict[str, str], rows: li
         for column, value in keys.items():
             match &= kept[column] == value
         kept = kept[~match]
-    replace_table(conn, table, ddl, pd.concat([kept, pd.DataFrame(rows)], ignore_index=True))
+    # Empty frames left out of the concat: pandas will stop ignoring them when it infers column types.
+    frames = [frame for frame in (kept, pd.DataFrame(rows)) if not frame.empty]
+    replace_table(conn, table, ddl, pd.concat(frames, ignore_index=True) if frames else pd.DataFrame())
 
 
 def dataset_path(context: AssetExecutionContext, configured: str) -> Path:
@@ -205,11 +216,29 @@ class ModelEvaluationConfig(Config):
     batch_size: int = Field(default=8, description="Texts per inference batch.")
     benchmark_dir: str = Field(default="", description="Benchmark folder; empty: <ASKNEWS_DATA_DIR>/benchmarks.")
     dataset_path: str = Field(default="", description="Dataset export folder; empty: the latest dataset_splits.")
+    benchmarks: list[str] = Field(
+        default=[], description="Benchmarks of the folder to evaluate, by name (e.g. CrossNER_AI); empty: all."
+    )
+    max_sentences: int = Field(
+        default=0,
+        description="Evaluate at most the first this many sentences of each benchmark of the folder (the dataset's"
+        " own splits run whole); 0: all.",
+    )
+    natural_type_names: bool = Field(
+        default=True,
+        description="Prompt with natural type names (programlang -> programming language); false: the tags"
+        " lowercased, '_' read as a space.",
+    )
+    type_names: dict[str, str] = Field(
+        default={}, description="Type-name map (raw tag -> name), applied over the default natural names."
+    )
 
 
 MODEL_EVALUATIONS_COLUMNS = (
     "variant", "model_version", "benchmark", "model", "precision", "recall", "f1", "n_docs", "per_type",
+    "n_entities", "dropped_entities", "max_sentences",
 )
+ZERO_SHOT_AVERAGE = "Average (zero-shot, 7 sets)"
 
 
 def _number(value: float) -> float | None:
@@ -217,18 +246,35 @@ def _number(value: float) -> float | None:
     return None if pd.isna(value) else round(float(value), 4)
 
 
-def _score_row(variant: str, version: str, benchmark: str, model: str, evaluation: Any) -> dict[str, Any]:
+def _type_names(config: ModelEvaluationConfig) -> TypeNames:
+    return TypeNames.natural(config.type_names) if config.natural_type_names else TypeNames(config.type_names)
+
+
+def _capped(benchmark: Benchmark, max_sentences: int) -> Benchmark:
+    """The benchmark's first `max_sentences` sentences; its label set stays the declared one."""
+    if not max_sentences or len(benchmark.examples) <= max_sentences:
+        return benchmark
+    return Benchmark(benchmark.name, benchmark.examples[:max_sentences], benchmark.labels, benchmark.source,
+                     benchmark.format, benchmark.dropped)  # fmt: skip
+
+
+def _score_row(
+    variant: str, version: str, benchmark: Benchmark, model: str, evaluation: Any, cap: int
+) -> dict[str, Any]:
     scores = evaluation.scores
     return {
         "variant": variant,
         "model_version": version,
-        "benchmark": benchmark,
+        "benchmark": benchmark.name,
         "model": model,
         "precision": scores.precision,
         "recall": scores.recall,
         "f1": scores.f1,
         "n_docs": evaluation.n_docs,
         "per_type": json.dumps({label: round(s.f1, 4) for label, s in evaluation.per_type.items()}),
+        "n_entities": benchmark.entities,
+        "dropped_entities": benchmark.dropped_entities,
+        "max_sentences": cap or None,
     }
 
 
@@ -246,25 +292,33 @@ def model_evaluation(
     warehouse: Warehouse,
 ) -> MaterializeResult:
     """Micro P/R/F1 (exact span + type) of the base and the fine-tuned model of one variant on the
-    dataset's test and held-out-topic splits and on every benchmark found in the benchmark folder;
-    rows in `model_evaluations`."""
+    dataset's test and held-out-topic splits and on every benchmark found in the benchmark folder, each
+    prompted with its declared label set in natural names; rows in `model_evaluations`, with the average
+    over the seven zero-shot sets of the literature where they are present."""
     variant = validate_variant(context.partition_key)
     version, model_path, base_model = latest_finetuned(context, variant)
     if base_model != (current_base := gliner_base_models.reference(variant)):
         context.log.warning(f"{version} was fine-tuned from {base_model}, but the base evaluated now is {current_base}")
     dataset = load_dataset_export(dataset_path(context, config.dataset_path))
     benchmark_dir = Path(config.benchmark_dir) if config.benchmark_dir else settings.data_dir() / "benchmarks"
-    scan = find_benchmarks(benchmark_dir)
+    scan = find_benchmarks(benchmark_dir, _type_names(config))
     suites = [
-        (name, examples_from_gliner_rows(dataset.split(name)), dataset.entity_types)
+        Benchmark(name, examples_from_gliner_rows(dataset.split(name)), list(dataset.entity_types),
+                  f"{dataset.version}:{name}", "dataset")  # fmt: skip
         for name in DATASET_BENCHMARKS
         if dataset.split(name)
     ]
+    external: list[Benchmark] = []
     for benchmark in scan.benchmarks:
         if benchmark.name in DATASET_BENCHMARKS:
             scan.skipped[benchmark.source] = "its name is that of a dataset split"
+        elif config.benchmarks and benchmark.name not in config.benchmarks:
+            scan.skipped[benchmark.source] = "not in the configured benchmarks"
         else:
-            suites.append((benchmark.name, benchmark.examples, benchmark.labels))
+            external.append(benchmark)
+    if missing := sorted(set(config.benchmarks) - {b.name for b in external}):
+        context.log.warning(f"configured benchmarks not found in {benchmark_dir}: {', '.join(missing)}")
+    suites += [_capped(benchmark, config.max_sentences) for benchmark in external]
 
     rows: list[dict[str, Any]] = []
     test_per_type: dict[str, dict[str, float]] = {}
@@ -272,10 +326,18 @@ def model_evaluation(
     loaders = {"base": lambda: gliner_base_models.load(variant), "finetuned": lambda: open_gliner(model_path)}
     for model_name, load in loaders.items():
         model = load()
-        for name, examples, labels in suites:
-            evaluation = evaluate_examples(model, examples, labels, config.threshold, config.batch_size)
-            rows.append(_score_row(variant, version, name, model_name, evaluation))
-            if name == "test":
+        for benchmark in suites:
+
+            def progress(done: int, total: int, seconds: float, name: str = benchmark.name) -> None:
+                rate = done / seconds if seconds else 0.0
+                context.log.info(f"{model_name} on {name}: {done}/{total} sentences, {rate:.1f} sentences/s")
+
+            evaluation = evaluate_examples(
+                model, benchmark.examples, benchmark.labels, config.threshold, config.batch_size, progress
+            )
+            cap = config.max_sentences if benchmark.format != "dataset" else 0  # dataset splits run whole
+            rows.append(_score_row(variant, version, benchmark, model_name, evaluation, cap))
+            if benchmark.name == "test":
                 for label, scores in evaluation.per_type.items():
                     test_per_type.setdefault(label, {})[model_name] = round(scores.f1, 4)
         del model  # one model in memory at a time
@@ -285,12 +347,22 @@ def model_evaluation(
 
     scores = pd.DataFrame(rows, columns=list(MODEL_EVALUATIONS_COLUMNS))
     f1 = scores.pivot(index="benchmark", columns="model", values="f1")
-    f1 = f1.reindex(index=[name for name, _, _ in suites], columns=["base", "finetuned"])
+    f1 = f1.reindex(index=[b.name for b in suites], columns=["base", "finetuned"])
     f1["delta"] = f1["finetuned"] - f1["base"]
-    external = f1.drop(index=[name for name in DATASET_BENCHMARKS if name in f1.index])
-    averages = {"average (all)": f1.mean(), "average (external benchmarks)": external.mean()}
+    zero_shot = f1.loc[[name for name in ZERO_SHOT_BENCHMARKS if name in f1.index]]
+    averages = {"average (all)": f1.mean()}
+    if not zero_shot.empty:
+        averages[ZERO_SHOT_AVERAGE if len(zero_shot) == len(ZERO_SHOT_BENCHMARKS)
+                 else f"Average (zero-shot, {len(zero_shot)} of 7 sets)"] = zero_shot.mean()  # fmt: skip
     comparison = pd.concat([f1, pd.DataFrame(averages).T]).rename_axis("benchmark").reset_index().round(4)
     per_type = [{"type": label, **values} for label, values in sorted(test_per_type.items())]
+    read = [
+        {"benchmark": b.name, "layout": b.format, "sentences": len(b.examples), "entities": b.entities,
+         "types": len(b.labels), "dropped entities": dropped_summary(b) or 0, "labels": ", ".join(b.labels),
+         "source": b.source}  # fmt: skip
+        for b in external
+    ]
+    zero_shot_average = zero_shot.mean() if not zero_shot.empty else pd.Series(dtype=float)
     return MaterializeResult(
         metadata={
             "dagster/row_count": len(rows),
@@ -299,16 +371,22 @@ def model_evaluation(
             "base_model": base_model,
             "data_version": dataset.version,
             "threshold": config.threshold,
+            "max_sentences": config.max_sentences or None,
             "benchmarks": md(comparison, max_rows=100),
             "average_f1_base": _number(averages["average (all)"]["base"]),
             "average_f1_finetuned": _number(averages["average (all)"]["finetuned"]),
             "average_f1_delta": _number(averages["average (all)"]["delta"]),
+            "zero_shot_sets": len(zero_shot),
+            "zero_shot_average_f1_base": _number(zero_shot_average.get("base", float("nan"))),
+            "zero_shot_average_f1_finetuned": _number(zero_shot_average.get("finetuned", float("nan"))),
             "test_per_type_f1": md(per_type, max_rows=100),
             "benchmark_dir": MetadataValue.path(str(benchmark_dir)),
-            "benchmarks_found": len(scan.benchmarks),
+            "benchmarks_found": len(external),
+            "benchmarks_read": md(read, max_rows=100, width=400),  # the label sets in full
+            "dropped_entities": sum(b.dropped_entities for b in external),
             "benchmark_note": (
-                f"{len(scan.benchmarks)} benchmark(s) found" if scan.benchmarks
-                else "no benchmark found (none are bundled): put GLiNER, UniversalNER or BIO files in benchmark_dir"
+                f"{len(external)} benchmark(s) evaluated" if external
+                else "no benchmark found (none are bundled): see the README for the sets to download into benchmark_dir"
             ),
             "benchmark_files_skipped": md([{"path": p, "reason": r} for p, r in scan.skipped.items()], max_rows=50),
             "evaluation_seconds": round(time.perf_counter() - started, 1),

@@ -18,8 +18,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from asknews_assets.gliner_models.benchmarks import ZERO_SHOT_BENCHMARKS
 from asknews_assets.metadata import markdown_table
-from asknews_assets.publication.markup import code_span, escape_html, escape_markdown
+from asknews_assets.publication.markup import Markup, code_span, escape_html, escape_markdown
 from asknews_assets.partitions import country_names
 from asknews_assets.publication.naming import is_hub_repo_id
 from asknews_assets.topics.diversity import LOWER_IS_BETTER
@@ -279,7 +280,8 @@ def _per_type(value: Any) -> dict[str, float]:
 
 
 def evaluation_comparison(evaluations: pd.DataFrame) -> pd.DataFrame:
-    """One row per benchmark: base and fine-tuned precision, recall, F1 and the F1 change."""
+    """One row per benchmark: base and fine-tuned precision, recall, F1 and the F1 change; the zero-shot
+    sets first, in the literature's order, then the others by name."""
     wide = evaluations.pivot_table(
         index="benchmark", columns="model", values=["precision", "recall", "f1", "n_docs"], aggfunc="first"
     )
@@ -293,40 +295,55 @@ def evaluation_comparison(evaluations: pd.DataFrame) -> pd.DataFrame:
         }
     ).reset_index(drop=True)
     table["f1 change"] = table["finetuned f1"] - table["base f1"]
-    return table.dropna(subset=["base f1", "finetuned f1"])
+    order = {name: rank for rank, name in enumerate(ZERO_SHOT_BENCHMARKS)}
+    table = table.iloc[sorted(range(len(table)), key=lambda i: (order.get(table["benchmark"][i], len(order)),
+                                                                 table["benchmark"][i]))]  # fmt: skip
+    return table.dropna(subset=["base f1", "finetuned f1"]).reset_index(drop=True)
+
+
+def benchmark_title(name: str) -> str:
+    """A benchmark's name as the literature writes it (CrossNER_AI -> CrossNER AI), else as it is."""
+    return ZERO_SHOT_BENCHMARKS.get(name, name)
+
+
+def zero_shot_rows(comparison: pd.DataFrame) -> pd.DataFrame:
+    return comparison[comparison["benchmark"].isin(list(ZERO_SHOT_BENCHMARKS))]
 
 
 def model_front_matter(
     *, repo_id: str, base_model: str, dataset_repo_id: str, comparison: pd.DataFrame
 ) -> dict[str, Any]:
-    front: dict[str, Any] = {
-        "library_name": "gliner",
-        "license": LICENSE,
-        "language": [TEXT_LANGUAGE],
-        "pipeline_tag": "token-classification",
-    }
-    if is_hub_repo_id(base_model):  # a local folder (the offline base) is no Hub reference
-        front["base_model"] = base_model
-    front["datasets"] = [dataset_repo_id]
-    front["tags"] = ["gliner", "named-entity-recognition", "ner", "news"]
-    front["model-index"] = [
-        {
-            "name": repo_id.split("/")[1],
-            "results": [
-                {
-                    "task": {"type": "token-classification", "name": "Named Entity Recognition"},
-                    "dataset": {"name": row["benchmark"], "type": row["benchmark"]},
-                    "metrics": [
-                        {"type": metric, "name": metric.capitalize() if metric != "f1" else "F1",
-                         "value": round(float(row[f"finetuned {metric}"]), 4)}
-                        for metric in ("precision", "recall", "f1")
-                    ],  # fmt: skip
-                }
-                for row in comparison.to_dict("records")
-            ],
-        }
+    """The Hub's metadata, `model-index` included (one result per benchmark: the fine-tuned model's
+    precision, recall and F1 on its test split), built with huggingface_hub's card data classes."""
+    from huggingface_hub import EvalResult, ModelCardData
+
+    results = [
+        EvalResult(
+            task_type="token-classification",
+            task_name="Named Entity Recognition",
+            dataset_type=row["benchmark"],
+            dataset_name=benchmark_title(row["benchmark"]),
+            dataset_split="test",
+            metric_type=metric,
+            metric_name="F1" if metric == "f1" else metric.capitalize(),
+            metric_value=round(float(row[f"finetuned {metric}"]), 4),
+        )
+        for row in comparison.to_dict("records")
+        for metric in ("precision", "recall", "f1")
     ]
-    return front
+    card_data = ModelCardData(
+        model_name=repo_id.split("/")[1],
+        library_name="gliner",
+        license=LICENSE,
+        language=[TEXT_LANGUAGE],
+        pipeline_tag="token-classification",
+        # A local folder (the offline base) is no Hub reference.
+        base_model=base_model if is_hub_repo_id(base_model) else None,
+        datasets=[dataset_repo_id],
+        tags=["gliner", "named-entity-recognition", "ner", "news"],
+        eval_results=results,
+    )
+    return card_data.to_dict()
 
 
 def _pct(value: float) -> str:
@@ -350,7 +367,7 @@ def model_card(
         raise ValueError(f"no benchmark with both base and fine-tuned results for {repo_id} {model_version}")
     rows = [
         {
-            "benchmark": row["benchmark"],
+            "benchmark": benchmark_title(row["benchmark"]),
             "documents": row["documents"],
             **{f"{m} {s}": _pct(row[f"{m} {s}"]) for m in ("base", "finetuned") for s in ("precision", "recall", "f1")},
             "F1 change": f"{row['f1 change'] * 100:+.1f} pt",
@@ -359,10 +376,23 @@ def model_card(
     ]
     mean_change = float(comparison["f1 change"].mean())
     best = comparison.loc[comparison["f1 change"].idxmax()]
-    rows.append(
-        {"benchmark": "average", "documents": int(comparison["documents"].sum()),
-         "base f1": _pct(comparison["base f1"].mean()), "finetuned f1": _pct(comparison["finetuned f1"].mean()),
-         "F1 change": f"{mean_change * 100:+.1f} pt"}  # fmt: skip
+    zero_shot = zero_shot_rows(comparison)
+    averages = [(f"all {len(comparison)} benchmarks", comparison)]
+    if not zero_shot.empty:  # the headline of the literature: the mean F1 over the seven zero-shot sets
+        sets = "7 sets" if len(zero_shot) == len(ZERO_SHOT_BENCHMARKS) else f"{len(zero_shot)} of 7 sets"
+        averages.insert(0, (f"zero-shot, {sets}", zero_shot))
+    for label, part in averages:
+        rows.append(
+            {"benchmark": Markup(f"**Average ({label})**"), "documents": int(part["documents"].sum()),
+             "base f1": _pct(part["base f1"].mean()), "finetuned f1": _pct(part["finetuned f1"].mean()),
+             "F1 change": f"{part['f1 change'].mean() * 100:+.1f} pt"}  # fmt: skip
+        )
+    zero_shot_note = (
+        f" Over the zero-shot sets of the literature"
+        f" ({', '.join(escape_markdown(benchmark_title(b)) for b in zero_shot['benchmark'])}):"
+        f" base {_pct(zero_shot['base f1'].mean())}, this model {_pct(zero_shot['finetuned f1'].mean())}."
+        if not zero_shot.empty
+        else ""
     )
     per_type_sections = []
     for benchmark, group in evaluations.groupby("benchmark", sort=True):
@@ -372,7 +402,8 @@ def model_card(
         if labels:
             table = _table([{"entity type": label, **{f"{m} f1": _pct(s[label]) if label in s else "-" for m, s in scores.items()}}
                             for label in labels])  # fmt: skip
-            per_type_sections.append(f"<details><summary>{escape_html(benchmark)}</summary>\n\n{table}\n\n</details>")
+            title = benchmark_title(benchmark)
+            per_type_sections.append(f"<details><summary>{escape_html(title)}</summary>\n\n{table}\n\n</details>")
     # Links relative to the Hub's root, so they work on whichever Hub the model is published to.
     base_reference = f"[{code_span(base_model)}](/{base_model})" if is_hub_repo_id(base_model) else code_span(base_model)
     body = f"""
@@ -386,9 +417,10 @@ Model version {code_span(model_version)} (tag {code_span(tag)}).
 
 ## Evaluation
 
-Precision, recall and F1 of the base model and of this model on each benchmark, from the pipeline's
-`model_evaluation` step. Average F1 change: **{mean_change * 100:+.1f} points** over {len(comparison)} benchmarks
-(largest: {best["f1 change"] * 100:+.1f} points on {code_span(best["benchmark"])}).
+Precision, recall and F1 (micro, exact span and type, threshold 0.5, flat NER) of the base model and of this
+model on each benchmark's test split, from the pipeline's `model_evaluation` step, with each benchmark's own
+label set in natural-language names. Average F1 change: **{mean_change * 100:+.1f} points** over
+{len(comparison)} benchmarks (largest: {best["f1 change"] * 100:+.1f} points on {code_span(best["benchmark"])}).{zero_shot_note}
 
 {_table(rows)}
 

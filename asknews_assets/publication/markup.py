@@ -4,7 +4,7 @@ Topic labels come from an LLM that read article text, titles and names from the 
 entity type names from configuration: any of them may hold Markdown or HTML. Every such value goes
 through `escape_markdown` (in running text and table cells) or `code_span` (shown as code) where it
 is rendered, so it always reads as the text it is and never becomes a link, an image, markup or a
-way out of a code span.
+way out of a code span. Markdown the code writes itself into a table cell is wrapped in `Markup`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,10 @@ _INLINE = re.compile(r"([\\`*\[\]!~])")
 # An underscore inside a word ("topic_entropy") cannot start emphasis; at a word's edge it can.
 _EDGE_UNDERSCORE = re.compile(r"(?<!\w)_|_(?!\w)")
 _AUTOLINK = re.compile(r"(?i)(www)\.|(\w):(?=//)|@")
+
+
+class Markup(str):
+    """Markdown the code wrote itself (a bold "Average" row, say): table cells render it as it is."""
 
 
 def escape_markdown(value: Any) -> str:
