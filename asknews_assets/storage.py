@@ -43,7 +43,7 @@ def replace_partition(
         _insert(conn, table, rows)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        _rollback(conn)
         raise
 
 
@@ -57,8 +57,20 @@ def replace_table(
         _insert(conn, table, rows)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        _rollback(conn)
         raise
+
+
+def _rollback(conn: duckdb.DuckDBPyConnection) -> None:
+    """Roll back what a failed write left, keeping the write's own error the one raised.
+
+    DuckDB aborts the transaction itself on some errors (a full disk: "No space left on device"),
+    and a ROLLBACK then fails with "no transaction is active", which would hide the cause.
+    """
+    try:
+        conn.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
 
 
 def read_partition(

@@ -180,7 +180,7 @@ def test_dataset_card_is_generated_from_the_manifest_and_the_shards(tmp_path):
     # Figures in the body: split table, per-language/country counts, provenance, diversity, grounding, usage.
     assert "| train | 6 | 12 | 48 |" in body
     assert "| DE | Germany | 7 | 58.3% |" in body
-    assert "backend `extractive`, model `extractive(max_words=100)`, prompt_version `extractive-v1` (12 documents)" in body
+    assert "backend extractive, model extractive(max_words=100), prompt_version extractive-v1 (12 documents)" in body
     assert "| topic_entropy | 0.910 | 0.620 | 0.950 | better |" in body
     assert "| largest_topic_share | 0.210 | 0.440 | 0.200 | better |" in body
     assert "12.5% of the entities the annotator proposed could not be located" in body

@@ -213,3 +213,24 @@ def align_mentions(text: str, tokens: Sequence[Token], mentions: Iterable[Mentio
             spans.append((first, last, label))
     spans.sort()
     return Alignment(spans, proposed, len(ungrounded), len(unknown), ungrounded, unknown, n_trimmed, {k: trimmed[k] for k in TRIM_KINDS})
+
+
+def attested_spans(
+    tokens: Sequence[Token], spans: Sequence[Span], reference: str
+) -> tuple[list[Span], list[str]]:
+    """The spans whose words also occur in `reference` (the article's English text), and the texts of
+    those that do not.
+
+    Annotators read the summary, and a summary can name what the article never does (a model that
+    invents, or words the article's author planted for it): such an entity is grounded in the
+    summary but attested nowhere in the source, so it is not training data.
+    """
+    words = "\x00" + "\x00".join(_key(t.text) for t in split_words(normalize_text(reference))) + "\x00"
+    kept, unattested = [], []
+    for first, last, label in spans:
+        pattern = "\x00" + "\x00".join(_key(t.text) for t in tokens[first : last + 1]) + "\x00"
+        if pattern in words:
+            kept.append((first, last, label))
+        else:
+            unattested.append(" ".join(t.text for t in tokens[first : last + 1]))
+    return kept, unattested

@@ -47,7 +47,8 @@ ANNOTATED_ARTICLES_DDL = """
     topic_label VARCHAR, pub_date TIMESTAMPTZ, tokenized_text VARCHAR[] NOT NULL, ner JSON NOT NULL, metadata JSON NOT NULL,
     annotation_backend VARCHAR NOT NULL, annotation_model VARCHAR NOT NULL, n_entities INTEGER NOT NULL,
     n_proposed INTEGER NOT NULL, n_ungrounded INTEGER NOT NULL, n_unknown_type INTEGER NOT NULL,
-    n_trimmed INTEGER NOT NULL, trimmed_by_kind JSON, ungrounded_mentions JSON, provenance JSON, annotated_at TIMESTAMPTZ
+    n_trimmed INTEGER NOT NULL, trimmed_by_kind JSON, ungrounded_mentions JSON, provenance JSON, annotated_at TIMESTAMPTZ,
+    n_unattested INTEGER, unattested_mentions JSON
 """
 ANNOTATION_FAILURES_DDL = """
     article_id VARCHAR NOT NULL, country VARCHAR NOT NULL, language VARCHAR NOT NULL, reason VARCHAR NOT NULL,
@@ -64,7 +65,8 @@ ANNOTATION_QUALITY_DDL = """
 
 # Provenance columns of the upstream tables, NULL where a table is absent (e.g. a hand-made sample).
 _PROVENANCE_JOINS = {
-    "translated_articles": ("t", ("translation_backend", "translation_model")),
+    # text_en: the article's English text (source English or translation), which entities are checked against.
+    "translated_articles": ("t", ("translation_backend", "translation_model", "text_en")),
     "article_summaries": ("s", ("summary_backend", "summary_model", "prompt_version")),
 }
 
@@ -166,9 +168,11 @@ def annotated_articles(
         if config.score_gold_set
         else {}
     )
+    references = {a["article_id"]: a["text_en"] if isinstance(a.get("text_en"), str) else None for a in articles}
     rows, failures = annotated_rows(
-        articles, texts, annotations, schema.names, backend=backend, model=model, prompt_version=prompt_version
-    )
+        articles, texts, annotations, schema.names, backend=backend, model=model, prompt_version=prompt_version,
+        references=references,
+    )  # fmt: skip
     if articles and not rows:
         with warehouse.get_connection() as conn:
             replace_table(conn, "annotation_failures", ANNOTATION_FAILURES_DDL, failures)
@@ -193,10 +197,12 @@ def annotated_articles(
     stats = annotation_stats(rows)
     type_counts = entity_type_counts(rows)
     ungrounded = Counter(m for r in rows for m in json.loads(r["ungrounded_mentions"]))
+    unattested = Counter(m for r in rows for m in json.loads(r["unattested_mentions"]))
     cached = sum(1 for a in annotations.values() if a.cached)
     context.log.info(
         f"annotated {len(rows)} of {len(articles)} articles with {backend} ({model}): {stats['n_entities']} entities,"
-        f" ungrounded rate {stats['ungrounded_rate']:.3f}, {len(failures)} failed"
+        f" ungrounded rate {stats['ungrounded_rate']:.3f}, unattested in the article {stats['unattested_rate']:.3f},"
+        f" {len(failures)} failed"
     )
     preview = [
         {
@@ -225,6 +231,10 @@ def annotated_articles(
             "unknown_type_rate": float(stats["unknown_type_rate"]),
             "spans_trimmed": stats["n_trimmed"],
             "spans_trimmed_by_kind": counts_md(stats["trimmed_by_kind"], key="trimmed"),
+            "unattested_rate": float(stats["unattested_rate"]),
+            "n_unattested": stats["n_unattested"],
+            "documents_checked_against_article": stats["documents_checked_against_article"],
+            "most_common_unattested": counts_md(unattested.most_common(20), key="mention"),
             "entities_per_document_mean": float(stats["entities_per_document_mean"]),
             "entities_per_document_median": float(stats["entities_per_document_median"]),
             "entities_per_document_max": stats["entities_per_document_max"],
@@ -371,6 +381,7 @@ def dataset_splits(context: AssetExecutionContext, config: DatasetSplitsConfig, 
             "near_duplicate_threshold": split_settings.near_duplicate_threshold,
             "n_entities": manifest["n_entities"],
             "ungrounded_rate": float(manifest["ungrounded_rate"]),
+            "unattested_rate": float(manifest["unattested_rate"]),
             "seed": split_settings.seed,
             "table": "dataset_splits",
         }

@@ -12,7 +12,7 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, Config, Failure, MaterializeResult, MetadataValue, asset
 from pydantic import Field
 
-from asknews_assets.assets.raw import RAW_ARTICLES
+from asknews_assets.assets.raw import RAW_ARTICLES, cross_partition_id_collisions
 from asknews_assets.llm import LLMCache
 from asknews_assets.metadata import bar_plot, counts_md, md, png
 from asknews_assets.resources.topics import TopicLabeler
@@ -142,6 +142,13 @@ def topic_clusters(
     """
     with warehouse.get_connection() as conn:
         _require_tables(conn, {"article_embeddings": ARTICLE_EMBEDDINGS, "article_summaries": ARTICLE_SUMMARIES})
+        # From here on articles are keyed by id across partitions (as the published articleId is).
+        if collisions := cross_partition_id_collisions(conn):
+            raise Failure(
+                f"article ids held by more than one partition: {collisions}; re-materialise raw_articles of those"
+                " partitions (ingest rejects an id another partition holds)",
+                allow_retries=False,
+            )
         models = _embedding_models(conn)
         if len(models) > 1:
             raise Failure(f"article_embeddings mixes embedding models {models}: re-materialise every partition with one model")

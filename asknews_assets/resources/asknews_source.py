@@ -218,7 +218,8 @@ class AskNewsSource(NewsSource):
         """Changes when the window or the search settings change; costs no API call."""
         return self._digest(self.window(), str(partition))
 
-    def read_partition(self, partition: ArticlePartition) -> Iterator[SourceRecord]:
+    def read_partition(self, partition: ArticlePartition, max_record_bytes: int | None = None) -> Iterator[SourceRecord]:
+        # Records arrive parsed; ingest_partition applies the size limit to them.
         window = self.window()
         with self._sdk() as sdk:
             pages = self._pages(sdk, window, partition.language, [partition.country])

@@ -10,15 +10,36 @@ import hashlib
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
+from typing import BinaryIO
 
+import httpx
+import pyarrow as pa
 import pyarrow.parquet as pq
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from asknews_assets.ingest.articles import SourceRecord
+from asknews_assets.ingest.articles import IngestLimits, OversizedPayload, SourceRecord, UnreadablePayload
 from asknews_assets.partitions import ArticlePartition, InvalidPartitionKey
 
 FILE_SUFFIXES = (".jsonl", ".parquet")
+READ_CHUNK_BYTES = 1 << 20
+PARQUET_BATCH_ROWS = 1_000
+# Statuses (HTTP, or the AskNews SDK's code // 1000) that say "try again later".
+_TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+def is_transient_source_error(error: BaseException) -> bool:
+    """Whether reading a source may succeed if tried again: network trouble, timeouts, 429 and 5xx.
+
+    Anything else (a missing folder, refused credentials, a full disk, a bug) fails the same way on
+    every try, so it is not retried.
+    """
+    if isinstance(error, (httpx.TransportError, ConnectionError, TimeoutError)):
+        return True
+    if isinstance(error, httpx.HTTPStatusError):
+        return error.response.status_code in _TRANSIENT_STATUSES
+    code = getattr(error, "code", None)  # asknews_sdk.errors.APIError: HTTP status x 1000 + detail
+    return isinstance(code, int) and code // 1000 in _TRANSIENT_STATUSES
 
 
 class NewsSource(ConfigurableResource):
@@ -34,7 +55,8 @@ class NewsSource(ConfigurableResource):
     def fingerprint(self, partition: ArticlePartition) -> str:
         raise NotImplementedError
 
-    def read_partition(self, partition: ArticlePartition) -> Iterator[SourceRecord]:
+    def read_partition(self, partition: ArticlePartition, max_record_bytes: int | None = None) -> Iterator[SourceRecord]:
+        """The partition's records; a source that reads raw lines stops reading one at `max_record_bytes`."""
         raise NotImplementedError
 
 
@@ -93,17 +115,57 @@ class FileNewsSource(NewsSource):
             digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
         return digest.hexdigest()[:16]
 
-    def read_partition(self, partition: ArticlePartition) -> Iterator[SourceRecord]:
+    def read_partition(self, partition: ArticlePartition, max_record_bytes: int | None = None) -> Iterator[SourceRecord]:
+        limit = max_record_bytes or IngestLimits().max_record_bytes
         for path in self.files_of(partition):
             where = f"{partition.language}/{path.name}"
             if path.suffix == ".jsonl":
                 with path.open("rb") as handle:
-                    for number, line in enumerate(handle, 1):
-                        if line.strip():
-                            yield SourceRecord(f"{where}:{number}", line.rstrip(b"\r\n"))
+                    yield from _jsonl_records(handle, where, limit)
             else:
-                table = pq.read_table(path)
-                for number, row in enumerate(table.to_pylist(), 1):
-                    # Parquet may type the date column; the validator reads ISO 8601 strings.
-                    row = {k: v.isoformat() if isinstance(v, (date, datetime)) else v for k, v in row.items()}
-                    yield SourceRecord(f"{where}#row{number}", row)
+                yield from _parquet_records(path, where)
+
+
+def _jsonl_records(handle: BinaryIO, where: str, limit: int) -> Iterator[SourceRecord]:
+    """Non-blank lines as records; a line over `limit` bytes is skipped in chunks, never held whole."""
+    number = 0
+    while line := handle.readline(limit + 1):
+        number += 1
+        if len(line) > limit and not line.endswith(b"\n"):
+            size, head = len(line), line[:2_000]
+            while (rest := handle.readline(READ_CHUNK_BYTES)) and not rest.endswith(b"\n"):
+                size += len(rest)
+            size += len(rest)
+            yield SourceRecord(f"{where}:{number}", OversizedPayload(size, head))
+        elif line.strip():
+            yield SourceRecord(f"{where}:{number}", line.rstrip(b"\r\n"))
+
+
+def _plain(row: dict) -> dict:
+    # Parquet may type the date column; the validator reads ISO 8601 strings.
+    return {k: v.isoformat() if isinstance(v, (date, datetime)) else v for k, v in row.items()}
+
+
+def _parquet_records(path: Path, where: str) -> Iterator[SourceRecord]:
+    """Rows as records, read batch by batch; a file or row that cannot be read is one unreadable record."""
+    number = 0
+    try:
+        batches = pq.ParquetFile(path).iter_batches(batch_size=PARQUET_BATCH_ROWS)
+        for batch in batches:
+            try:
+                rows = batch.to_pylist()
+            except (pa.ArrowException, ValueError, OverflowError):  # one value Python cannot hold (a date past 9999)
+                rows = None
+            for index in range(batch.num_rows):
+                number += 1
+                if rows is not None:
+                    yield SourceRecord(f"{where}#row{number}", _plain(rows[index]))
+                    continue
+                try:
+                    yield SourceRecord(f"{where}#row{number}", _plain(batch.slice(index, 1).to_pylist()[0]))
+                except (pa.ArrowException, ValueError, OverflowError) as error:
+                    yield SourceRecord(f"{where}#row{number}", UnreadablePayload(f"{type(error).__name__}: {error}"))
+    except (pa.ArrowException, OSError) as error:
+        if isinstance(error, OSError) and not isinstance(error, pa.ArrowException) and error.errno is not None:
+            raise  # the disk, not the file: fail the step with the cause
+        yield SourceRecord(where, UnreadablePayload(f"from row {number + 1} on: {type(error).__name__}: {error}"))
