@@ -1,11 +1,13 @@
 """The raw news layer: validated, normalised, deduplicated articles per country x language."""
 
 
+from collections import Counter
 from datetime import datetime, timezone
 
 from dagster import AssetExecutionContext, AssetKey, Backoff, Config, MaterializeResult, MetadataValue, RetryPolicy, asset
 
 from asknews_assets.ingest.articles import IngestLimits, article_rows, ingest_partition, reject_rows
+from asknews_assets.ingest.artefacts import ArtefactSettings
 from asknews_assets.metadata import counts_md, md
 from asknews_assets.partitions import article_partitions, partition_of
 from asknews_assets.resources.news_source import NewsSource
@@ -16,7 +18,7 @@ RAW_ARTICLES_DDL = """
     article_id VARCHAR NOT NULL, country VARCHAR NOT NULL, language VARCHAR NOT NULL,
     article_url VARCHAR, canonical_url VARCHAR, source_id VARCHAR, pub_date TIMESTAMPTZ,
     title VARCHAR, text VARCHAR, eng_title VARCHAR, eng_text VARCHAR, classification VARCHAR,
-    content_hash VARCHAR, source_location VARCHAR
+    content_hash VARCHAR, source_location VARCHAR, license VARCHAR, artefacts VARCHAR[], truncated BOOLEAN
 """
 REJECTS_DDL = """
     country VARCHAR NOT NULL, language VARCHAR NOT NULL, source_location VARCHAR,
@@ -33,6 +35,13 @@ RAW_ARTICLES = AssetKey("raw_articles")
 class RawArticlesConfig(Config):
     max_text_chars: int = 50_000
     max_record_bytes: int = 1_000_000
+    # Feed artefacts are recorded per article either way; these say whether they are also removed.
+    clean_truncation_markers: bool = True
+    clean_photo_credits: bool = True
+    clean_chopped_start: bool = True
+
+    def artefact_settings(self) -> ArtefactSettings:
+        return ArtefactSettings(self.clean_truncation_markers, self.clean_photo_credits, self.clean_chopped_start)
 
 
 @asset(
@@ -50,10 +59,18 @@ def raw_articles(
 
     Unusable records go to `raw_article_rejects` with their source location and a reason, and the
     partition's read/accepted/rejected counts to `raw_ingest_stats`, so accepted + rejected = read.
+    Feed artefacts (truncation markers, photo credits, a chopped first letter) are cleaned as the
+    config says and recorded per article (`artefacts`, `truncated`), with each article's `license`.
     """
     partition = partition_of(context)
     limits = IngestLimits(max_text_chars=config.max_text_chars, max_record_bytes=config.max_record_bytes)
-    result = ingest_partition(source.read_partition(partition), partition, limits)
+    result = ingest_partition(
+        source.read_partition(partition),
+        partition,
+        limits,
+        artefact_settings=config.artefact_settings(),
+        default_license=source.default_license,
+    )
     keys = {"country": partition.country, "language": partition.language}
     stats = [
         {
@@ -75,6 +92,8 @@ def raw_articles(
         {"article_id": a.article_id, "pub_date": a.pub_date.date(), "source": a.source_id, "title": a.title}
         for a in result.accepted
     ]
+    artefacts = Counter(name for a in result.accepted for name in a.artefacts)
+    licenses = Counter(a.license or "unknown" for a in result.accepted)
     return MaterializeResult(
         metadata={
             "dagster/row_count": len(result.accepted),
@@ -82,6 +101,9 @@ def raw_articles(
             "accepted": len(result.accepted),
             "rejected": len(result.rejected),
             "rejects_by_reason": counts_md(result.rejects_by_reason(), key="reason"),
+            "truncated": sum(a.truncated for a in result.accepted),
+            "artefacts": counts_md(sorted(artefacts.items()), key="artefact"),
+            "licenses": counts_md(sorted(licenses.items()), key="license"),
             "source_backend": source.backend,
             "table": "raw_articles",
             "warehouse": MetadataValue.path(str(warehouse.database)),

@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from asknews_assets.ingest.artefacts import ArtefactSettings, clean_artefacts
 from asknews_assets.ingest.normalize import canonical_url, clean_text, parse_pub_date, text_fingerprint
 from asknews_assets.partitions import ArticlePartition, is_country, is_language
 
@@ -38,7 +39,7 @@ class RejectReason(str, Enum):
 
 
 REQUIRED_FIELDS = ("article_id", "article_url", "country", "language", "pub_date", "text")
-OPTIONAL_TEXT_FIELDS = ("title", "eng_title", "eng_text", "source_id", "classification")
+OPTIONAL_TEXT_FIELDS = ("title", "eng_title", "eng_text", "source_id", "classification", "license")
 # Identifiers end up in keys, URLs and file names downstream: no control characters, bounded length.
 IDENTIFIER_FIELDS = ("article_id", "article_url")
 MAX_IDENTIFIER_CHARS = 2_000
@@ -69,6 +70,9 @@ class Article:
     classification: str
     content_hash: str
     source_location: str
+    license: str | None = None  # the record's licence, else the source's; None: unknown
+    artefacts: tuple[str, ...] = ()  # feed artefacts found in text or eng_text (see ingest.artefacts)
+    truncated: bool = False  # the feed delivered only the start of the article
 
 
 @dataclass(frozen=True)
@@ -156,7 +160,13 @@ def _text_field(row: Mapping[str, Any], name: str, required: bool) -> str | None
     return value
 
 
-def to_article(record: SourceRecord, partition: ArticlePartition, limits: IngestLimits) -> Article:
+def to_article(
+    record: SourceRecord,
+    partition: ArticlePartition,
+    limits: IngestLimits,
+    artefact_settings: ArtefactSettings | None = None,
+    default_license: str | None = None,
+) -> Article:
     """Validate and normalise one record; raise `_Rejected` with the reason when it cannot be used."""
     row = _parse(record.payload, limits)
     values = {name: _text_field(row, name, required=True) for name in REQUIRED_FIELDS}
@@ -179,7 +189,8 @@ def to_article(record: SourceRecord, partition: ArticlePartition, limits: Ingest
 
     if len(values["text"]) > limits.max_text_chars * 2:  # don't clean what will be too long anyway
         raise _Rejected(RejectReason.TEXT_TOO_LONG, f"{len(values['text'])} characters")
-    text = clean_text(values["text"])
+    cleaned_text = clean_artefacts(clean_text(values["text"]), artefact_settings)
+    text = cleaned_text.text
     if not text:
         raise _Rejected(RejectReason.EMPTY_TEXT, "no text after removing markup and whitespace")
     if len(text) > limits.max_text_chars:
@@ -188,6 +199,10 @@ def to_article(record: SourceRecord, partition: ArticlePartition, limits: Ingest
     def cleaned(name: str) -> str | None:
         value = optional[name]
         return clean_text(value) or None if value is not None else None
+
+    eng_text = cleaned("eng_text")
+    cleaned_english = clean_artefacts(eng_text, artefact_settings) if eng_text else None
+    artefacts = dict.fromkeys((*cleaned_text.artefacts, *(cleaned_english.artefacts if cleaned_english else ())))
 
     return Article(
         article_id=values["article_id"].strip(),
@@ -200,24 +215,33 @@ def to_article(record: SourceRecord, partition: ArticlePartition, limits: Ingest
         title=cleaned("title") or "",
         text=text,
         eng_title=cleaned("eng_title"),
-        eng_text=cleaned("eng_text"),
+        eng_text=(cleaned_english.text or None) if cleaned_english else None,
         classification=cleaned("classification") or "",
         content_hash=text_fingerprint(text),
         source_location=record.location,
+        license=(cleaned("license") or default_license or None),
+        artefacts=tuple(artefacts),
+        truncated=cleaned_text.truncated or bool(cleaned_english and cleaned_english.truncated),
     )
 
 
 def ingest_partition(
-    records: Iterable[SourceRecord], partition: ArticlePartition, limits: IngestLimits | None = None
+    records: Iterable[SourceRecord],
+    partition: ArticlePartition,
+    limits: IngestLimits | None = None,
+    *,
+    artefact_settings: ArtefactSettings | None = None,
+    default_license: str | None = None,
 ) -> IngestResult:
-    """Validate, normalise and deduplicate (id, canonical URL, text) one partition's records."""
+    """Validate, normalise, clean feed artefacts from and deduplicate (id, canonical URL, text) one
+    partition's records. A record without a `license` gets `default_license` (the source's)."""
     limits = limits or IngestLimits()
     result = IngestResult()
     seen: dict[tuple[RejectReason, str], str] = {}
     for record in records:
         result.read += 1
         try:
-            article = to_article(record, partition, limits)
+            article = to_article(record, partition, limits, artefact_settings, default_license)
             keys = (
                 (RejectReason.DUPLICATE_ID, article.article_id),
                 (RejectReason.DUPLICATE_URL, article.canonical_url),
@@ -236,7 +260,7 @@ def ingest_partition(
 
 
 def article_rows(articles: Iterable[Article]) -> list[dict[str, Any]]:
-    return [asdict(article) for article in articles]
+    return [{**asdict(article), "artefacts": list(article.artefacts)} for article in articles]
 
 
 def reject_rows(rejects: Iterable[Reject]) -> list[dict[str, Any]]:
