@@ -30,6 +30,7 @@ from asknews_assets.annotation import (
 from asknews_assets.annotation.dataset import build_manifest, content_version, recipe_rows, split_frames, write_export
 from asknews_assets.annotation.records import spans_of
 from asknews_assets.assets.topics import read_with_embeddings
+from asknews_assets.coverage import coverage_metadata, materialized_partitions, stage_coverage, supply_by_language
 from asknews_assets.llm import LLMCache
 from asknews_assets.metadata import bar_plot, counts_md, md
 from asknews_assets.resources.annotation import Annotator
@@ -112,6 +113,24 @@ def read_article_embeddings(conn, article_table: str) -> tuple[dict[str, np.ndar
     return dict(zip(ids, vectors, strict=True)), models
 
 
+def read_licenses(conn, article_table: str) -> dict[str, str]:
+    """The source licence of each article of `article_table`, by article id ('unknown' where neither
+    the record nor the source gave one)."""
+    if not table_exists(conn, "raw_articles"):
+        return {}
+    has_license = conn.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'raw_articles' AND column_name = 'license'"
+    ).fetchone()[0]
+    license_of = "coalesce(nullif(trim(r.license), ''), 'unknown')" if has_license else "'unknown'"
+    rows = conn.execute(
+        f"""
+        SELECT a.article_id, {license_of} FROM (SELECT DISTINCT country, language, article_id FROM {article_table}) a
+        LEFT JOIN raw_articles r USING (country, language, article_id)
+        """
+    ).fetchall()
+    return {str(article_id): str(name) for article_id, name in rows}
+
+
 class AnnotatedArticlesConfig(Config):
     """Which entity types annotators may use (see asknews_assets/annotation/entity_types.yaml)."""
 
@@ -142,6 +161,7 @@ def annotated_articles(
     with warehouse.get_connection() as conn:
         _require(conn, "diversified_sample", DIVERSIFIED_SAMPLE)
         sample = read_sample(conn)
+        coverage = stage_coverage(conn, materialized_partitions(context.instance))
 
     articles = sample.to_dict("records")
     texts = {a["article_id"]: normalize_text(a["summary"] or "").strip() for a in articles}
@@ -210,6 +230,7 @@ def annotated_articles(
                 dict(sorted(Counter(r["n_entities"] for r in rows).items())), title="documents by number of entities", xlabel="entities"
             ),
             "most_common_ungrounded": counts_md(ungrounded.most_common(20), key="mention"),
+            **coverage_metadata(coverage),
             "preview": md(preview, width=120),
             "tables": "annotated_articles, annotation_failures, annotation_entity_types",
             "warehouse": MetadataValue.path(str(warehouse.database)),
@@ -273,8 +294,12 @@ def dataset_splits(context: AssetExecutionContext, config: DatasetSplitsConfig, 
         embeddings, embedding_model_of = read_article_embeddings(conn, "annotated_articles")
         entity_types = read_entity_types(conn) or sorted(entity_type_counts(annotated.to_dict("records")))
         diversity = conn.execute("SELECT * FROM diversity_metrics").df() if table_exists(conn, "diversity_metrics") else pd.DataFrame()
+        coverage = stage_coverage(conn, materialized_partitions(context.instance))
+        unroutable = conn.execute("SELECT * FROM source_unroutable").df() if table_exists(conn, "source_unroutable") else None
+        license_of = read_licenses(conn, "annotated_articles")
 
     result = assign_splits(annotated[["article_id", "topic_id", "language"]], split_settings, embeddings)
+    licenses = dict(sorted(Counter(license_of.get(a, "unknown") for a in result.assignments).items()))
     frames = split_frames(annotated, result.assignments)
     document = {name: recipe_rows(frames[name]) for name in ALL_SPLITS}
     version = content_version(document)
@@ -290,6 +315,9 @@ def dataset_splits(context: AssetExecutionContext, config: DatasetSplitsConfig, 
             "excluded": result.excluded,
             "near_duplicate_groups": result.near_duplicate_groups,
             "articles_without_embedding": int(sum(1 for a in annotated["article_id"] if a not in embeddings)),
+            # What the source supplied, by language, and the licences of the articles in the dataset.
+            "supply": supply_by_language(coverage, unroutable),
+            "licenses": licenses,
             "split_config": {
                 **split_settings.ratios,
                 "heldout_topics": split_settings.heldout_topics,
@@ -325,5 +353,7 @@ def dataset_splits(context: AssetExecutionContext, config: DatasetSplitsConfig, 
             "ungrounded_rate": float(manifest["ungrounded_rate"]),
             "seed": split_settings.seed,
             "table": "dataset_splits",
+            "licenses": counts_md(sorted(licenses.items()), key="license", value="documents"),
+            **coverage_metadata(coverage),
         }
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -16,9 +17,19 @@ from dagster import ConfigurableResource
 from pydantic import Field
 
 from asknews_assets.ingest.articles import SourceRecord
-from asknews_assets.partitions import ArticlePartition, InvalidPartitionKey
+from asknews_assets.partitions import ArticlePartition, InvalidPartitionKey, is_country, is_language
 
 FILE_SUFFIXES = (".jsonl", ".parquet")
+
+
+@dataclass(frozen=True)
+class Unroutable:
+    """Part of the source that no partition reads: where it is, why, and how many records it holds."""
+
+    location: str
+    language: str  # the language it is filed under, as given (may be one the platform does not have)
+    reason: str
+    records: int
 
 
 class NewsSource(ConfigurableResource):
@@ -37,6 +48,15 @@ class NewsSource(ConfigurableResource):
     def read_partition(self, partition: ArticlePartition) -> Iterator[SourceRecord]:
         raise NotImplementedError
 
+    def unroutable(self) -> list[Unroutable]:
+        """What the source holds that no partition reads (so read = accepted + rejected + unroutable)."""
+        return []
+
+    @property
+    def default_license(self) -> str | None:
+        """Licence of records that carry none (SPDX id or a LicenseRef), or None when unknown."""
+        return None
+
 
 class FileNewsSource(NewsSource):
     """JSONL or Parquet files laid out as `<directory>/<language>/<COUNTRY>[.<drop>].jsonl|.parquet`.
@@ -45,10 +65,19 @@ class FileNewsSource(NewsSource):
     name order.
     The layout routes every record to exactly one partition, so a malformed line is rejected in the
     partition it was delivered to and never silently lost. Files outside the layout are reported by
-    `unroutable_files` (the discovery sensor logs them).
+    `unroutable` with a reason and their record count (the main job, the discovery sensor and the
+    source_inventory asset report them).
+    A record's licence is its `license` field, else the source's `license` setting.
     """
 
     directory: str = Field(description="Folder holding <language>/<COUNTRY>.jsonl or .parquet files.")
+    license: str = Field(
+        default="", description="Licence of records without a `license` field (SPDX id, e.g. cc-by-4.0); empty: unknown."
+    )
+
+    @property
+    def default_license(self) -> str | None:
+        return self.license.strip() or None
 
     @property
     def backend(self) -> str:
@@ -73,8 +102,24 @@ class FileNewsSource(NewsSource):
             except InvalidPartitionKey:
                 yield path, None
 
+    def unroutable(self) -> list[Unroutable]:
+        found = []
+        for path, partition in self._candidate_files():
+            if partition is None:
+                language, country = path.parent.name, path.name.split(".")[0]
+                if path.is_symlink() or path.parent.is_symlink():
+                    reason, records = "symbolic link (not followed)", 0
+                elif not is_language(language):
+                    reason, records = f"language {language!r} is not one of the platform's languages", _count_records(path)
+                elif not is_country(country):
+                    reason, records = f"{country!r} is not an ISO 3166-1 alpha-2 country code", _count_records(path)
+                else:
+                    reason, records = "outside the <language>/<COUNTRY> layout", _count_records(path)
+                found.append(Unroutable(str(path), language, reason, records))
+        return found
+
     def unroutable_files(self) -> list[str]:
-        return [str(path) for path, partition in self._candidate_files() if partition is None]
+        return [item.location for item in self.unroutable()]
 
     def list_partitions(self) -> list[ArticlePartition]:
         return sorted({partition for _, partition in self._candidate_files() if partition is not None})
@@ -107,3 +152,14 @@ class FileNewsSource(NewsSource):
                     # Parquet may type the date column; the validator reads ISO 8601 strings.
                     row = {k: v.isoformat() if isinstance(v, (date, datetime)) else v for k, v in row.items()}
                     yield SourceRecord(f"{where}#row{number}", row)
+
+
+def _count_records(path: Path) -> int:
+    """Records in a file no partition reads: non-blank JSONL lines or Parquet rows (0 if unreadable)."""
+    try:
+        if path.suffix == ".jsonl":
+            with path.open("rb") as handle:
+                return sum(1 for line in handle if line.strip())
+        return pq.ParquetFile(path).metadata.num_rows
+    except (OSError, ValueError):
+        return 0
