@@ -18,6 +18,7 @@ from dagster import DagsterInstance, Definitions
 
 from asknews_assets import settings
 from asknews_assets.partitions import ArticlePartition, country_partitions
+from asknews_assets.storage import table_exists
 
 # Jobs that follow the per-partition ones, in graph order, with their partition (None: unpartitioned).
 # The demo fine-tunes the small variant only; the publication sensor would launch the publish jobs
@@ -165,15 +166,19 @@ def main() -> int:
     started = time.monotonic()
     summary = run_graph(defs, instance, partitions, progress=lambda line: print(line, flush=True))
 
-    with defs.resources["warehouse"].get_connection() as conn:
-        totals = conn.execute(
-            "SELECT sum(read), sum(accepted), sum(rejected), count(DISTINCT language), count(DISTINCT country) FROM raw_ingest_stats"
-        ).fetchone()
-        reasons = conn.execute("SELECT reason, count(*) FROM raw_article_rejects GROUP BY reason ORDER BY 2 DESC").fetchall()
     print(f"\nDone in {time.monotonic() - started:.0f}s.")
-    print(f"Articles read {totals[0]}, accepted {totals[1]}, rejected {totals[2]}; {totals[3]} languages, {totals[4]} countries")
-    for reason, count in reasons:
-        print(f"  rejected, {reason}: {count}")
+    with defs.resources["warehouse"].get_connection() as conn:
+        if table_exists(conn, "raw_ingest_stats"):  # absent when no partition got as far as ingestion
+            totals = conn.execute(
+                "SELECT sum(read), sum(accepted), sum(rejected), count(DISTINCT language), count(DISTINCT country) FROM raw_ingest_stats"
+            ).fetchone()
+            reasons = conn.execute("SELECT reason, count(*) FROM raw_article_rejects GROUP BY reason ORDER BY 2 DESC").fetchall()
+            print(
+                f"Articles read {totals[0]}, accepted {totals[1]}, rejected {totals[2]}, unroutable"
+                f" {sum(u.records for u in unroutable)}; {totals[3]} languages, {totals[4]} countries"
+            )
+            for reason, count in reasons:
+                print(f"  rejected, {reason}: {count}")
     print(format_summary(summary, unroutable))
     print(f"\nWarehouse (DuckDB): {settings.warehouse_path()}")
     print(f"Datasets:           {settings.dataset_store_dir()}")
