@@ -77,7 +77,7 @@ def translated_articles(
         replace_partition(conn, "translated_articles", TRANSLATED_ARTICLES_DDL, partition, rows)
         replace_partition(conn, "translation_failures", TRANSLATION_FAILURES_DDL, partition, failures)
     if failures:
-        context.log.warning(f"{partition}: {len(failures)} article(s) without English, recorded in translation_failures")
+        context.log.info(f"{partition}: {len(failures)} article(s) without English, recorded in translation_failures")
 
     preview = [
         {k: r[k] for k in ("article_id", "translation_backend", "detected_language", "title_en")} for r in rows
