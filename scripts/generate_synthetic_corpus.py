@@ -657,6 +657,20 @@ def generate_realistic(
             stray = {**record, "article_id": record["article_id"] + "-zh", "language": "zh",
                      "article_url": record["article_url"] + "-zh", "text": "该市批准了一项新计划。" + ref}  # fmt: skip
             emit(file, stray, _json_line(stray), {**facts, "expected": RejectReason.UNKNOWN_LANGUAGE.value})
+    # Every unsupported language is present, however small the corpus (after the main draw, so a larger
+    # corpus of the same seed keeps its lines).
+    for language, countries in FOREIGN.items():
+        file = f"{language}/{next(iter(countries))}.jsonl"
+        while len(lines_by_file.get(file, [])) < 2:
+            number += 1
+            story = rng.choices(story_list, weights=story_weights)[0]
+            country = next(iter(countries))
+            record = {"article_id": f"rl-{number:07d}", "article_url": f"https://global-wire-service.example/{language}/{number:07d}",
+                      "source_id": WIRE, "country": country, "language": language, "pub_date": story.date.isoformat(),
+                      **_render_story(rng, story, language, country, f"{country}{number:06d}"), "license": licenses[0]}  # fmt: skip
+            emit(file, record, _json_line(record), {"story_id": story.story_id, "theme": THEMES[story.theme][0],
+                 "outlet": WIRE, "language": language, "country": country, "artefacts": [], "near_duplicate_of": None,
+                 "has_english": False, "expected": "unroutable"})  # fmt: skip
     # A drop outside the layout: a file name that is no country code.
     stray_file = "en/wire_feed_latest.jsonl"
     for story in story_list[:3]:
