@@ -297,6 +297,11 @@ def dataset_splits(context: AssetExecutionContext, config: DatasetSplitsConfig, 
         coverage = stage_coverage(conn, materialized_partitions(context.instance))
         unroutable = conn.execute("SELECT * FROM source_unroutable").df() if table_exists(conn, "source_unroutable") else None
         license_of = read_licenses(conn, "annotated_articles")
+        sources = (
+            [b for (b,) in conn.execute("SELECT DISTINCT source_backend FROM raw_ingest_stats ORDER BY 1").fetchall()]
+            if table_exists(conn, "raw_ingest_stats")
+            else []
+        )
 
     result = assign_splits(annotated[["article_id", "topic_id", "language"]], split_settings, embeddings)
     licenses = dict(sorted(Counter(license_of.get(a, "unknown") for a in result.assignments).items()))
@@ -318,6 +323,7 @@ def dataset_splits(context: AssetExecutionContext, config: DatasetSplitsConfig, 
             # What the source supplied, by language, and the licences of the articles in the dataset.
             "supply": supply_by_language(coverage, unroutable),
             "licenses": licenses,
+            "source_backends": sources,
             "split_config": {
                 **split_settings.ratios,
                 "heldout_topics": split_settings.heldout_topics,

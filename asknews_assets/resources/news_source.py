@@ -66,7 +66,7 @@ class FileNewsSource(NewsSource):
     The layout routes every record to exactly one partition, so a malformed line is rejected in the
     partition it was delivered to and never silently lost. Files outside the layout are reported by
     `unroutable` with a reason and their record count (the main job, the discovery sensor and the
-    source_inventory asset report them).
+    article_supply asset report them).
     A record's licence is its `license` field, else the source's `license` setting.
     """
 
