@@ -117,3 +117,15 @@ def test_re_ingesting_after_enrichment_makes_the_partition_stale(instance, resou
 def test_stage_counts_of_an_empty_warehouse(warehouse):
     with warehouse.get_connection() as conn:
         assert stage_counts(conn).empty
+
+
+def test_a_source_of_unsupported_languages_only_is_named_by_the_gate(tmp_path, instance, warehouse):
+    """Regression: the dataset build failed with 'table article_embeddings does not exist yet'."""
+    source = write_corpus(tmp_path / "corpus", {"nl/NL.jsonl": [article("n1", "NL", "nl")], "zh/CN.jsonl": [article("z1", "CN", "zh")]})
+    result = _supply(instance, {**build_resources("local"), "warehouse": warehouse, "source": source})
+    [check] = result.get_asset_check_evaluations()
+    assert not check.passed and check.severity == AssetCheckSeverity.ERROR
+    assert check.description == (
+        "no partition has been ingested: the source's 2 files are all outside the platform's languages or layout (source_unroutable)"
+    )
+    assert not result.asset_materializations_for_node("topic_clusters")

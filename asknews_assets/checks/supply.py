@@ -24,9 +24,14 @@ def article_supply_complete(context: AssetCheckExecutionContext, warehouse: Ware
         if not table_exists(conn, "stage_coverage"):
             return AssetCheckResult(passed=False, metadata={"error": "stage_coverage does not exist: materialise article_supply"})
         coverage = conn.execute("SELECT * FROM stage_coverage ORDER BY language, country").df()
+        unroutable = conn.execute("SELECT count(*) FROM source_unroutable").fetchone()[0] if table_exists(conn, "source_unroutable") else 0
     gaps = coverage[coverage["status"] != COMPLETE]
     if coverage.empty:
-        problem = "no partition has been ingested"
+        problem = "no partition has been ingested" + (
+            f": the source's {unroutable} files are all outside the platform's languages or layout (source_unroutable)"
+            if unroutable
+            else ""
+        )
     elif gaps.empty:
         problem = ""
     else:
