@@ -33,6 +33,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from asknews_assets.ingest.articles import RejectReason
+from asknews_assets.ingest.artefacts import clean_artefacts
 from asknews_assets.ingest.normalize import clean_text, text_fingerprint
 from asknews_assets.partitions import LANGUAGES, ArticlePartition
 
@@ -582,6 +583,7 @@ def generate_realistic(
     lines_by_file: dict[str, list[bytes]] = {}
     truth: list[dict] = []
     accepted_hashes: dict[str, set[str]] = {}
+    cleaned_hashes: dict[str, set[str]] = {}
     wire_texts: list[tuple[dict, str]] = []  # wire records that other outlets may copy
     number = 0
 
@@ -637,7 +639,7 @@ def generate_realistic(
                 del record["pub_date"]
             else:
                 record["pub_date"] = rng.choice([None, ""])
-            expected = RejectReason.MISSING_FIELD.value
+            expected = RejectReason.MISSING_FIELD.value if supported else "unroutable"  # an unroutable file is not read
         elif not supported:
             expected = "unroutable"
         else:
@@ -649,11 +651,19 @@ def generate_realistic(
             expected = "accepted"
             if outlet == WIRE and facts["near_duplicate_of"] is None:
                 wire_texts.append((record, story.story_id))
+        planned = expected
+        if expected == "accepted":
+            # Two copies cut at the same place are one text once ingest has removed the feed artefacts.
+            cleaned = text_fingerprint(clean_artefacts(clean_text(record["text"])).text)
+            if cleaned in cleaned_hashes.setdefault(file, set()):
+                expected = RejectReason.DUPLICATE_TEXT.value
+            cleaned_hashes[file].add(cleaned)
         facts["expected"] = expected
         emit(file, record, _json_line(record), facts)
-        if expected == "accepted" and outlet == WIRE and rng.random() < 0.02:  # the wire delivers an item twice
-            emit(file, record, _json_line(record), {**facts, "expected": RejectReason.DUPLICATE_ID.value})
-        if expected == "accepted" and rng.random() < 0.01:  # a story in a language the platform does not have
+        if planned == "accepted" and outlet == WIRE and rng.random() < 0.02:  # the wire delivers an item twice
+            again = RejectReason.DUPLICATE_ID.value if expected == "accepted" else RejectReason.DUPLICATE_TEXT.value
+            emit(file, record, _json_line(record), {**facts, "expected": again})
+        if planned == "accepted" and rng.random() < 0.01:  # a story in a language the platform does not have
             stray = {**record, "article_id": record["article_id"] + "-zh", "language": "zh",
                      "article_url": record["article_url"] + "-zh", "text": "该市批准了一项新计划。" + ref}  # fmt: skip
             emit(file, stray, _json_line(stray), {**facts, "expected": RejectReason.UNKNOWN_LANGUAGE.value})
