@@ -38,6 +38,9 @@ def test_photo_credits_are_removed_wherever_they_stand_on_a_line_of_their_own():
         for text in (f"{credit}\nThe council met on Monday.", f"The council met on Monday.\n{credit}"):
             cleaned = clean_artefacts(text)
             assert (cleaned.text, cleaned.artefacts) == ("The council met on Monday.", (CREDIT,)), text
+    # A re-publisher's dateline in front of the credit stays, joined to the text.
+    dated = clean_artefacts("(Global Wire Service) — Photo: Oskar Novak/Global Wire Service\nThe council met.")
+    assert (dated.text, dated.artefacts) == ("(Global Wire Service) — The council met.", (CREDIT,))
     # A sentence that mentions a photo is text, not a credit.
     kept = "The photo: a crowd outside the town hall, was shared widely.\nIt showed the mayor."
     assert clean_artefacts(kept).text == kept

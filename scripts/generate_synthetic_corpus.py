@@ -584,7 +584,7 @@ def generate_realistic(
     truth: list[dict] = []
     accepted_hashes: dict[str, set[str]] = {}
     cleaned_hashes: dict[str, set[str]] = {}
-    wire_texts: list[tuple[dict, str]] = []  # wire records that other outlets may copy
+    wire_texts: list[tuple[dict, str, list[str]]] = []  # wire records other outlets may copy: record, story, artefacts
     number = 0
 
     def emit(file: str, record: dict | None, line: bytes, facts: dict) -> None:
@@ -619,7 +619,7 @@ def generate_realistic(
             del record["eng_title"], record["eng_text"]
         # A copy of an earlier wire story re-published by another outlet, lightly edited.
         if outlet != WIRE and supported and wire_texts and rng.random() < 0.15:
-            original, original_story = rng.choice(wire_texts)
+            original, original_story, inherited = rng.choice(wire_texts)
             if original["language"] == language:
                 for name in ("title", "text", "eng_title", "eng_text", "classification"):
                     record.pop(name, None)
@@ -628,9 +628,9 @@ def generate_realistic(
                 record["text"] = f"({WIRE}) — {original['text']}"
                 if "eng_text" in record:
                     record["eng_text"] = f"({WIRE}) — {original['eng_text']}"
-                facts.update(story_id=original_story, near_duplicate_of=original["article_id"])
+                facts.update(story_id=original_story, near_duplicate_of=original["article_id"], artefacts=list(inherited))
         if outlet in AGGREGATORS:
-            facts["artefacts"] = _add_artefacts(rng, record, outlet, chances)
+            facts["artefacts"] = sorted({*facts["artefacts"], *_add_artefacts(rng, record, outlet, chances)})
         elif outlet == WIRE and rng.random() < 0.1:
             facts["artefacts"] = _add_artefacts(rng, record, outlet, {"credit": 1.0, "chopped": 0, "truncated": 0})
         facts["has_english"] = language == "en" or "eng_text" in record
@@ -650,7 +650,7 @@ def generate_realistic(
             accepted_hashes[file].add(fingerprint)
             expected = "accepted"
             if outlet == WIRE and facts["near_duplicate_of"] is None:
-                wire_texts.append((record, story.story_id))
+                wire_texts.append((record, story.story_id, facts["artefacts"]))
         planned = expected
         if expected == "accepted":
             # Two copies cut at the same place are one text once ingest has removed the feed artefacts.

@@ -16,11 +16,14 @@ TRUNCATED, CREDIT, CHOPPED_START = "truncated", "photo credit", "chopped start"
 # "... [+7013 chars]", "… [+7,013 chars]", " [+12 characters]" at the very end of the text.
 _TRUNCATION = re.compile(r"\s*(?:\.\.\.|…)?\s*\[\+\s*\d[\d,.]*\s*char(?:acter)?s?\]\s*$", re.IGNORECASE)
 _CREDIT_WORDS = r"(?:FILE PHOTO|Photo(?:graph)?(?: credit)?|Image(?: credit)?|Picture|Credit)"
-# A whole line that is only a credit: "Photo: Ana Ruiz/Global Wire", "(Photo by X/Getty Images)".
+# A whole line that is only a credit: "Photo: Ana Ruiz/Global Wire", "(Photo by X/Getty Images)", possibly
+# after a wire dateline that a re-publisher put in front ("(Global Wire Service) — Photo: ...").
+_DATELINE = r"\([^()\n]{1,60}\)\s*[—–-]\s*"
 _CREDIT_LINE = re.compile(
-    rf"^\s*(?:\(\s*{_CREDIT_WORDS}(?:\s*by|:)\s*[^()\n]{{1,120}}\)|{_CREDIT_WORDS}\s*:\s*[^\n]{{1,120}})\s*$",
+    rf"^(\s*(?:{_DATELINE})?)(?:\(\s*{_CREDIT_WORDS}(?:\s*by|:)\s*[^()\n]{{1,120}}\)|{_CREDIT_WORDS}\s*:\s*[^\n]{{1,120}})\s*$",
     re.IGNORECASE | re.MULTILINE,
 )
+_DATELINE_BREAK = re.compile(rf"^({_DATELINE})\n", re.MULTILINE)
 _FIRST_WORD = re.compile(r"^(\w+)(\W+)(\w)", re.UNICODE)
 
 
@@ -62,7 +65,7 @@ def clean_artefacts(text: str, settings: ArtefactSettings | None = None) -> Clea
     if _CREDIT_LINE.search(text):
         found.append(CREDIT)
         if settings.credits:
-            text = _CREDIT_LINE.sub("", text).strip()
+            text = _DATELINE_BREAK.sub(r"\1", _CREDIT_LINE.sub(r"\1", text)).strip()
     if _TRUNCATION.search(text):
         found.append(TRUNCATED)
         if settings.truncation:
