@@ -14,7 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
+from dagster import AssetKey, DagsterEventType
 
+from asknews_assets.metadata import md
 from asknews_assets.storage import table_exists
 
 # (stage, its asset, the table of articles that reached it, the table of those that failed there)
@@ -93,8 +95,6 @@ def coverage_totals(coverage: pd.DataFrame) -> dict[str, int]:
 
 def materialized_partitions(instance) -> dict[str, dict[str, int]]:
     """{asset: {partition key: storage id of its latest materialisation}} for the per-partition stages."""
-    from dagster import AssetKey, DagsterEventType
-
     return {
         asset: dict(instance.get_latest_storage_id_by_partition(AssetKey(asset), DagsterEventType.ASSET_MATERIALIZATION))
         for asset in (RAW_ASSET, *(asset for _, asset, _, _ in STAGES))
@@ -128,8 +128,6 @@ def supply_by_language(coverage: pd.DataFrame, unroutable: pd.DataFrame | None =
 def coverage_metadata(coverage: pd.DataFrame) -> dict[str, Any]:
     """What every dataset-wide asset records about its input: totals per stage, partitions with gaps,
     and the per-partition table (partitions with gaps first)."""
-    from asknews_assets.metadata import md
-
     totals = coverage_totals(coverage)
     ordered = coverage.assign(_complete=coverage["status"] == COMPLETE).sort_values(["_complete", "language", "country"])
     return {
