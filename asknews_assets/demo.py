@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from dagster import DagsterInstance, Definitions
+from dagster import AssetCheckSeverity, DagsterInstance, Definitions
 
 from asknews_assets import settings
 from asknews_assets.partitions import ArticlePartition, country_partitions
@@ -61,15 +61,20 @@ class RunSummary:
 
 
 def failure_reason(result) -> str:
-    """The first line of each failed step's error, e.g. 'translated_articles: SourceEnglishMissing: ...'."""
+    """The first line of each failed step's error, e.g. 'translated_articles: SourceEnglishMissing: ...',
+    and each failed blocking check with what it found."""
     reasons = []
     for event in result.get_step_failure_events():
         error = event.step_failure_data.error
         # A step failure wraps the user's exception; its cause is the readable part.
         while error is not None and error.cause is not None and "Error occurred while executing" in error.message:
             error = error.cause
-        message = (error.message if error is not None else "unknown error").strip().splitlines()[0]
+        lines = (error.message if error is not None else "unknown error").strip().splitlines() or ["unknown error"]
+        message = " ".join(lines[:2]) if lines[0].endswith(":") else lines[0]  # a heading: take what it introduces
         reasons.append(f"{event.step_key}: {message}")
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR:
+            reasons.append(f"check {evaluation.check_name}: {evaluation.description or 'failed'}")
     return "; ".join(reasons) or "the run failed without a failed step (see the run in the UI)"
 
 

@@ -51,7 +51,7 @@ def test_a_failing_partition_does_not_stop_the_others_and_the_summary_says_why(t
     assert failed.reason.startswith("translated_articles: ") and "ASKNEWS_MISSING_ENGLISH" in failed.reason
     # The dataset build refuses the gap the failed partition left; the model job depends on it: skipped.
     dataset, model = summary.jobs
-    assert dataset.status == FAILED and "article_supply" in dataset.reason
+    assert dataset.status == FAILED and "check article_supply_complete: 1 of 3 partitions have gaps" in dataset.reason
     assert (model.status, model.reason) == (SKIPPED, "dataset_job failed")
     assert summary.exit_code == 1
     assert any("MX|es FAILED: translated_articles" in line for line in lines)
