@@ -198,7 +198,8 @@ Held-out topics (only in `test_heldout_topics`, never in train): {", ".join(f"`{
 
 What the news source supplied, by the language it was filed under: records read, accepted, rejected
 (with a reason, in `raw_article_rejects`), unroutable (in a language or file the pipeline does not
-read), accepted but without English (untranslated), and embedded (the pool the dataset is sampled from).
+read), accepted but never translated (untranslated: no English to be had, or a partial build without
+their partition), and embedded (the pool the dataset is sampled from).
 
 {_table(supply_rows(manifest.get("supply")))}
 
