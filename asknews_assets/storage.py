@@ -37,6 +37,7 @@ def replace_partition(
 ) -> None:
     """Replace the rows of one country x language partition of `table` in a single transaction."""
     conn.execute(f"CREATE TABLE IF NOT EXISTS {table} ({ddl})")
+    _add_missing_columns(conn, table, ddl)
     conn.execute("BEGIN TRANSACTION")
     try:
         conn.execute(f"DELETE FROM {table} WHERE country = ? AND language = ?", [partition.country, partition.language])
@@ -45,6 +46,24 @@ def replace_partition(
     except BaseException:
         _rollback(conn)
         raise
+
+
+def _add_missing_columns(conn: duckdb.DuckDBPyConnection, table: str, ddl: str) -> None:
+    """Columns the DDL has gained since `table` was created are added (NULL in the old rows), so a
+    warehouse from an earlier version takes new partitions without being rebuilt."""
+    have = {name for (name,) in conn.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+    ).fetchall()}  # fmt: skip
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE _shape ({ddl})")
+    try:
+        wanted = conn.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '_shape' ORDER BY ordinal_position"
+        ).fetchall()
+    finally:
+        conn.execute("DROP TABLE IF EXISTS _shape")
+    for name, data_type in wanted:
+        if name not in have:
+            conn.execute(f'ALTER TABLE {table} ADD COLUMN "{name}" {data_type}')
 
 
 def replace_table(

@@ -30,7 +30,8 @@ def load_generator():
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, list[dict]]:
     out = tmp_path_factory.mktemp("realistic")
-    manifest = load_generator().generate_realistic(out, articles=900, seed=5, stories=12)
+    manifest = load_generator().generate_realistic(out, articles=900, seed=7, stories=12)
+    # (seed 7 holds two copies that are one text only once ingest has cleaned their artefacts)
     truth = [json.loads(line) for line in (out / "truth.jsonl").read_text(encoding="utf-8").splitlines()]
     return out, manifest, truth
 
@@ -79,6 +80,7 @@ def test_the_feed_is_skewed_and_messy_like_a_real_one(corpus) -> None:
     assert set(manifest["unsupported_languages"]) and not set(manifest["unsupported_languages"]) & set(LANGUAGES)
     assert any(not row["has_english"] and row["language"] != "en" for row in accepted)
     assert manifest["expected_rejected"].get("missing required field", 0) > 0  # undated wire items
+    assert manifest["expected_rejected"].get("duplicate text", 0) > 0  # copies equal once cleaned
     assert {"truncated", "credit", "chopped"} <= set(manifest["accepted_with_artefact"])
     assert manifest["accepted_near_duplicates"] > 0
     assert len({row["story_id"] for row in accepted}) == 12
@@ -90,11 +92,26 @@ def test_the_feed_is_skewed_and_messy_like_a_real_one(corpus) -> None:
     assert set(manifest["licenses_by_file"]["en/US.jsonl"]) <= {"CC-BY-4.0", "CC-BY-SA-4.0"}
 
 
-def test_near_duplicates_point_at_an_accepted_wire_original_of_the_same_story(corpus) -> None:
+def test_near_duplicates_point_at_a_wire_original_of_the_same_story(corpus) -> None:
     _, _, truth = corpus
-    by_id = {row["article_id"]: row for row in truth if row["expected"] == "accepted"}
+    by_id = {row["article_id"]: row for row in truth}
     copies = [row for row in truth if row["near_duplicate_of"]]
     assert copies
     for copy in copies:
         original = by_id[copy["near_duplicate_of"]]
         assert original["outlet"] == "Global Wire Service" and original["story_id"] == copy["story_id"]
+
+
+def test_ingest_finds_the_artefacts_the_generator_planted(corpus) -> None:
+    out, _, truth = corpus
+    planted = {row["article_id"]: set(row["artefacts"]) for row in truth if row["expected"] == "accepted"}
+    source = FileNewsSource(directory=str(out))
+    found = {a.article_id: set(a.artefacts) for p in source.list_partitions() for a in ingest_partition(source.read_partition(p), p).accepted}
+    assert set(found) == set(planted)
+    names = {"truncated": "truncated", "credit": "photo credit", "chopped": "chopped start"}
+    for planted_name in ("truncated", "credit"):  # recognised exactly
+        assert {a for a in planted if planted_name in planted[a]} == {a for a in found if names[planted_name] in found[a]}
+    chopped = {a for a in planted if "chopped" in planted[a]}
+    detected = {a for a in found if "chopped start" in found[a]}
+    # A chopped letter is only visible in a cased script's first word: no false alarm, most found.
+    assert detected <= chopped and len(detected) >= 0.8 * len(chopped) > 0

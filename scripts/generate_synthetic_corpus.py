@@ -36,6 +36,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from asknews_assets.ingest.articles import RejectReason
+from asknews_assets.ingest.artefacts import clean_artefacts
 from asknews_assets.ingest.normalize import clean_text, text_fingerprint
 from asknews_assets.partitions import LANGUAGES, ArticlePartition
 
@@ -596,7 +597,8 @@ def generate_realistic(
     lines_by_file: dict[str, list[bytes]] = {}
     truth: list[dict] = []
     accepted_hashes: dict[str, set[str]] = {}
-    wire_texts: list[tuple[dict, str]] = []  # wire records that other outlets may copy
+    cleaned_hashes: dict[str, set[str]] = {}
+    wire_texts: list[tuple[dict, str, list[str]]] = []  # wire records other outlets may copy: record, story, artefacts
     number = 0
 
     def emit(file: str, record: dict | None, line: bytes, facts: dict) -> None:
@@ -631,7 +633,7 @@ def generate_realistic(
             del record["eng_title"], record["eng_text"]
         # A copy of an earlier wire story re-published by another outlet, lightly edited.
         if outlet != WIRE and supported and wire_texts and rng.random() < 0.15:
-            original, original_story = rng.choice(wire_texts)
+            original, original_story, inherited = rng.choice(wire_texts)
             if original["language"] == language:
                 for name in ("title", "text", "eng_title", "eng_text", "classification"):
                     record.pop(name, None)
@@ -640,9 +642,9 @@ def generate_realistic(
                 record["text"] = f"({WIRE}) — {original['text']}"
                 if "eng_text" in record:
                     record["eng_text"] = f"({WIRE}) — {original['eng_text']}"
-                facts.update(story_id=original_story, near_duplicate_of=original["article_id"])
+                facts.update(story_id=original_story, near_duplicate_of=original["article_id"], artefacts=list(inherited))
         if outlet in AGGREGATORS:
-            facts["artefacts"] = _add_artefacts(rng, record, outlet, chances)
+            facts["artefacts"] = sorted({*facts["artefacts"], *_add_artefacts(rng, record, outlet, chances)})
         elif outlet == WIRE and rng.random() < 0.1:
             facts["artefacts"] = _add_artefacts(rng, record, outlet, {"credit": 1.0, "chopped": 0, "truncated": 0})
         facts["has_english"] = language == "en" or "eng_text" in record
@@ -651,7 +653,7 @@ def generate_realistic(
                 del record["pub_date"]
             else:
                 record["pub_date"] = rng.choice([None, ""])
-            expected = RejectReason.MISSING_FIELD.value
+            expected = RejectReason.MISSING_FIELD.value if supported else "unroutable"  # an unroutable file is not read
         elif not supported:
             expected = "unroutable"
         else:
@@ -662,15 +664,37 @@ def generate_realistic(
             accepted_hashes[file].add(fingerprint)
             expected = "accepted"
             if outlet == WIRE and facts["near_duplicate_of"] is None:
-                wire_texts.append((record, story.story_id))
+                wire_texts.append((record, story.story_id, facts["artefacts"]))
+        planned = expected
+        if expected == "accepted":
+            # Two copies cut at the same place are one text once ingest has removed the feed artefacts.
+            cleaned = text_fingerprint(clean_artefacts(clean_text(record["text"])).text)
+            if cleaned in cleaned_hashes.setdefault(file, set()):
+                expected = RejectReason.DUPLICATE_TEXT.value
+            cleaned_hashes[file].add(cleaned)
         facts["expected"] = expected
         emit(file, record, _json_line(record), facts)
-        if expected == "accepted" and outlet == WIRE and rng.random() < 0.02:  # the wire delivers an item twice
-            emit(file, record, _json_line(record), {**facts, "expected": RejectReason.DUPLICATE_ID.value})
-        if expected == "accepted" and rng.random() < 0.01:  # a story in a language the platform does not have
+        if planned == "accepted" and outlet == WIRE and rng.random() < 0.02:  # the wire delivers an item twice
+            again = RejectReason.DUPLICATE_ID.value if expected == "accepted" else RejectReason.DUPLICATE_TEXT.value
+            emit(file, record, _json_line(record), {**facts, "expected": again})
+        if planned == "accepted" and rng.random() < 0.01:  # a story in a language the platform does not have
             stray = {**record, "article_id": record["article_id"] + "-zh", "language": "zh",
                      "article_url": record["article_url"] + "-zh", "text": "该市批准了一项新计划。" + ref}  # fmt: skip
             emit(file, stray, _json_line(stray), {**facts, "expected": RejectReason.UNKNOWN_LANGUAGE.value})
+    # Every unsupported language is present, however small the corpus (after the main draw, so a larger
+    # corpus of the same seed keeps its lines).
+    for language, countries in FOREIGN.items():
+        file = f"{language}/{next(iter(countries))}.jsonl"
+        while len(lines_by_file.get(file, [])) < 2:
+            number += 1
+            story = rng.choices(story_list, weights=story_weights)[0]
+            country = next(iter(countries))
+            record = {"article_id": f"rl-{number:07d}", "article_url": f"https://global-wire-service.example/{language}/{number:07d}",
+                      "source_id": WIRE, "country": country, "language": language, "pub_date": story.date.isoformat(),
+                      **_render_story(rng, story, language, country, f"{country}{number:06d}"), "license": licenses[0]}  # fmt: skip
+            emit(file, record, _json_line(record), {"story_id": story.story_id, "theme": THEMES[story.theme][0],
+                 "outlet": WIRE, "language": language, "country": country, "artefacts": [], "near_duplicate_of": None,
+                 "has_english": False, "expected": "unroutable"})  # fmt: skip
     # A drop outside the layout: a file name that is no country code.
     stray_file = "en/wire_feed_latest.jsonl"
     for story in story_list[:3]:

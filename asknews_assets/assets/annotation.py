@@ -31,6 +31,7 @@ from asknews_assets.annotation.dataset import build_manifest, content_version, r
 from asknews_assets.annotation.quality import GOLD_SET_PATH, QualityReport, evaluate_on_gold, quality_rows
 from asknews_assets.annotation.records import spans_of
 from asknews_assets.assets.topics import read_with_embeddings
+from asknews_assets.coverage import coverage_metadata, materialized_partitions, stage_coverage, supply_by_language
 from asknews_assets.llm import LLMCache
 from asknews_assets.metadata import bar_plot, counts_md, md
 from asknews_assets.resources.annotation import Annotator
@@ -121,6 +122,24 @@ def read_article_embeddings(conn, article_table: str) -> tuple[dict[str, np.ndar
     return dict(zip(ids, vectors, strict=True)), models
 
 
+def read_licenses(conn, article_table: str) -> dict[str, str]:
+    """The source licence of each article of `article_table`, by article id ('unknown' where neither
+    the record nor the source gave one)."""
+    if not table_exists(conn, "raw_articles"):
+        return {}
+    has_license = conn.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'raw_articles' AND column_name = 'license'"
+    ).fetchone()[0]
+    license_of = "coalesce(nullif(trim(r.license), ''), 'unknown')" if has_license else "'unknown'"
+    rows = conn.execute(
+        f"""
+        SELECT a.article_id, {license_of} FROM (SELECT DISTINCT country, language, article_id FROM {article_table}) a
+        LEFT JOIN raw_articles r USING (country, language, article_id)
+        """
+    ).fetchall()
+    return {str(article_id): str(name) for article_id, name in rows}
+
+
 class AnnotatedArticlesConfig(Config):
     """Which entity types annotators may use (see asknews_assets/annotation/entity_types.yaml)."""
 
@@ -156,6 +175,7 @@ def annotated_articles(
     with warehouse.get_connection() as conn:
         _require(conn, "diversified_sample", DIVERSIFIED_SAMPLE)
         sample = read_sample(conn)
+        coverage = stage_coverage(conn, materialized_partitions(context.instance))
 
     articles = sample.to_dict("records")
     texts = {a["article_id"]: normalize_text(a["summary"] or "").strip() for a in articles}
@@ -246,6 +266,7 @@ def annotated_articles(
             ),
             "most_common_ungrounded": counts_md(ungrounded.most_common(20), key="mention"),
             **_quality_metadata(quality, backend, model),
+            **coverage_metadata(coverage),
             "preview": md(preview, width=120),
             "tables": "annotated_articles, annotation_failures, annotation_entity_types, annotation_quality",
             "warehouse": MetadataValue.path(str(warehouse.database)),
@@ -330,8 +351,17 @@ def dataset_splits(context: AssetExecutionContext, config: DatasetSplitsConfig, 
         quality = (
             conn.execute("SELECT * FROM annotation_quality ORDER BY part").df() if table_exists(conn, "annotation_quality") else pd.DataFrame()
         )
+        coverage = stage_coverage(conn, materialized_partitions(context.instance))
+        unroutable = conn.execute("SELECT * FROM source_unroutable").df() if table_exists(conn, "source_unroutable") else None
+        license_of = read_licenses(conn, "annotated_articles")
+        sources = (
+            [b for (b,) in conn.execute("SELECT DISTINCT source_backend FROM raw_ingest_stats ORDER BY 1").fetchall()]
+            if table_exists(conn, "raw_ingest_stats")
+            else []
+        )
 
     result = assign_splits(annotated[["article_id", "topic_id", "language"]], split_settings, embeddings)
+    licenses = dict(sorted(Counter(license_of.get(a, "unknown") for a in result.assignments).items()))
     frames = split_frames(annotated, result.assignments)
     document = {name: recipe_rows(frames[name]) for name in ALL_SPLITS}
     version = content_version(document)
@@ -348,6 +378,10 @@ def dataset_splits(context: AssetExecutionContext, config: DatasetSplitsConfig, 
             "excluded": result.excluded,
             "near_duplicate_groups": result.near_duplicate_groups,
             "articles_without_embedding": int(sum(1 for a in annotated["article_id"] if a not in embeddings)),
+            # What the source supplied, by language, and the licences of the articles in the dataset.
+            "supply": supply_by_language(coverage, unroutable),
+            "licenses": licenses,
+            "source_backends": sources,
             "split_config": {
                 **split_settings.ratios,
                 "heldout_topics": split_settings.heldout_topics,
@@ -384,5 +418,7 @@ def dataset_splits(context: AssetExecutionContext, config: DatasetSplitsConfig, 
             "unattested_rate": float(manifest["unattested_rate"]),
             "seed": split_settings.seed,
             "table": "dataset_splits",
+            "licenses": counts_md(sorted(licenses.items()), key="license", value="documents"),
+            **coverage_metadata(coverage),
         }
     )

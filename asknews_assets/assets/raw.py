@@ -2,6 +2,7 @@
 
 
 import traceback
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -28,6 +29,7 @@ from asknews_assets.ingest.articles import (
     reject_rows,
     release_foreign_ids,
 )
+from asknews_assets.ingest.artefacts import ArtefactSettings
 from asknews_assets.metadata import counts_md, md
 from asknews_assets.partitions import ArticlePartition, article_partitions, partition_of
 from asknews_assets.resources.news_source import NewsSource, is_transient_source_error
@@ -39,7 +41,7 @@ RAW_ARTICLES_DDL = """
     article_id VARCHAR NOT NULL, country VARCHAR NOT NULL, language VARCHAR NOT NULL,
     article_url VARCHAR, canonical_url VARCHAR, source_id VARCHAR, pub_date TIMESTAMPTZ,
     title VARCHAR, text VARCHAR, eng_title VARCHAR, eng_text VARCHAR, classification VARCHAR,
-    content_hash VARCHAR, source_location VARCHAR
+    content_hash VARCHAR, source_location VARCHAR, license VARCHAR, artefacts VARCHAR[], truncated BOOLEAN
 """
 REJECTS_DDL = """
     country VARCHAR NOT NULL, language VARCHAR NOT NULL, source_location VARCHAR,
@@ -56,6 +58,13 @@ RAW_ARTICLES = AssetKey("raw_articles")
 class RawArticlesConfig(Config):
     max_text_chars: int = 50_000
     max_record_bytes: int = 1_000_000
+    # Feed artefacts are recorded per article either way; these say whether they are also removed.
+    clean_truncation_markers: bool = True
+    clean_photo_credits: bool = True
+    clean_chopped_start: bool = True
+
+    def artefact_settings(self) -> ArtefactSettings:
+        return ArtefactSettings(self.clean_truncation_markers, self.clean_photo_credits, self.clean_chopped_start)
 
 
 @asset(
@@ -74,11 +83,19 @@ def raw_articles(
 
     Unusable records go to `raw_article_rejects` with their source location and a reason, and the
     partition's read/accepted/rejected counts to `raw_ingest_stats`, so accepted + rejected = read.
+    Feed artefacts (truncation markers, photo credits, a chopped first letter) are cleaned as the
+    config says and recorded per article (`artefacts`, `truncated`), with each article's `license`.
     """
     partition = partition_of(context)
     limits = IngestLimits(max_text_chars=config.max_text_chars, max_record_bytes=config.max_record_bytes)
     with without_retry_unless_transient(f"{source.backend} source, partition {partition}"):
-        result = ingest_partition(source.read_partition(partition, limits.max_record_bytes), partition, limits)
+        result = ingest_partition(
+            source.read_partition(partition, limits.max_record_bytes),
+            partition,
+            limits,
+            artefact_settings=config.artefact_settings(),
+            default_license=source.default_license,
+        )
     keys = {"country": partition.country, "language": partition.language}
     stats = [
         {
@@ -105,6 +122,8 @@ def raw_articles(
         {"article_id": a.article_id, "pub_date": a.pub_date.date(), "source": a.source_id, "title": a.title}
         for a in result.accepted
     ]
+    artefacts = Counter(name for a in result.accepted for name in a.artefacts)
+    licenses = Counter(a.license or "unknown" for a in result.accepted)
     return MaterializeResult(
         metadata={
             "dagster/row_count": len(result.accepted),
@@ -112,6 +131,9 @@ def raw_articles(
             "accepted": len(result.accepted),
             "rejected": len(result.rejected),
             "rejects_by_reason": counts_md(result.rejects_by_reason(), key="reason"),
+            "truncated": sum(a.truncated for a in result.accepted),
+            "artefacts": counts_md(sorted(artefacts.items()), key="artefact"),
+            "licenses": counts_md(sorted(licenses.items()), key="license"),
             "source_backend": source.backend,
             "table": "raw_articles",
             "warehouse": MetadataValue.path(str(warehouse.database)),

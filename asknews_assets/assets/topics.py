@@ -13,6 +13,8 @@ from dagster import AssetExecutionContext, AssetKey, Config, Failure, Materializ
 from pydantic import Field
 
 from asknews_assets.assets.raw import RAW_ARTICLES, cross_partition_id_collisions
+from asknews_assets.assets.supply import ARTICLE_SUPPLY
+from asknews_assets.coverage import coverage_metadata, materialized_partitions, stage_coverage
 from asknews_assets.llm import LLMCache
 from asknews_assets.metadata import bar_plot, counts_md, md, png
 from asknews_assets.resources.topics import TopicLabeler
@@ -126,7 +128,7 @@ def _topics_markdown(descriptions: list[TopicDescription], topics: pd.DataFrame)
 
 
 @asset(
-    deps=[ARTICLE_EMBEDDINGS, ARTICLE_SUMMARIES],
+    deps=[ARTICLE_EMBEDDINGS, ARTICLE_SUMMARIES, ARTICLE_SUPPLY],  # the supply's blocking check gates the build
     group_name="topics",
     kinds={"duckdb", "python"},
     tags={"stage": "topics"},
@@ -149,6 +151,7 @@ def topic_clusters(
                 " partitions (ingest rejects an id another partition holds)",
                 allow_retries=False,
             )
+        coverage = stage_coverage(conn, materialized_partitions(context.instance))
         models = _embedding_models(conn)
         if len(models) > 1:
             raise Failure(f"article_embeddings mixes embedding models {models}: re-materialise every partition with one model")
@@ -194,6 +197,7 @@ def topic_clusters(
             "min_cluster_size": used.min_cluster_size,
             "min_samples": used.min_samples,
             "cluster_selection_method": config.cluster_selection_method,
+            **coverage_metadata(coverage),
             "labeler_backend": topic_labeler.backend,
             "labeler_model": topic_labeler.model_name,
             "labeler_prompt_version": topic_labeler.prompt_version or "",
@@ -258,6 +262,7 @@ def diversified_sample(context: AssetExecutionContext, config: DiversifiedSample
             ORDER BY t.country, t.language, t.article_id
             """,
         )
+        coverage = stage_coverage(conn, materialized_partitions(context.instance))
 
     settings = config.sampler_settings()
     result = select_diverse_sample(supply, embeddings, settings)
@@ -301,6 +306,7 @@ def diversified_sample(context: AssetExecutionContext, config: DiversifiedSample
                 title="sampled articles per topic (largest 40)",
             ),
             "preview": md(sample[["sample_rank", "article_id", "country", "language", "topic_label", "summary"]], width=120),
+            **coverage_metadata(coverage),
             "tables": "diversified_sample, diversity_metrics",
             "warehouse": MetadataValue.path(str(warehouse.database)),
         }

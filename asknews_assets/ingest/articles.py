@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
 
+from asknews_assets.ingest.artefacts import ArtefactSettings, clean_artefacts
 from asknews_assets.ingest.normalize import canonical_url, clean_text, parse_pub_date, text_fingerprint
 from asknews_assets.partitions import ArticlePartition, is_country, is_language
 
@@ -50,7 +51,7 @@ class RejectReason(str, Enum):
 
 
 REQUIRED_FIELDS = ("article_id", "article_url", "country", "language", "pub_date", "text")
-OPTIONAL_TEXT_FIELDS = ("title", "eng_title", "eng_text", "source_id", "classification")
+OPTIONAL_TEXT_FIELDS = ("title", "eng_title", "eng_text", "source_id", "classification", "license")
 # Identifiers end up in keys, URLs and file names downstream: no control characters, bounded length.
 IDENTIFIER_FIELDS = ("article_id", "article_url")
 MAX_IDENTIFIER_CHARS = 2_000
@@ -58,7 +59,7 @@ MAX_IDENTIFIER_CHARS = 2_000
 # limit (IngestLimits.max_text_chars), titles and short labels these.
 MAX_TITLE_CHARS = 2_000
 MAX_LABEL_CHARS = 2_000
-SHORT_FIELDS = {"title": MAX_TITLE_CHARS, "eng_title": MAX_TITLE_CHARS, "source_id": MAX_LABEL_CHARS, "classification": MAX_LABEL_CHARS}
+SHORT_FIELDS = {"title": MAX_TITLE_CHARS, "eng_title": MAX_TITLE_CHARS, "source_id": MAX_LABEL_CHARS, "classification": MAX_LABEL_CHARS, "license": MAX_LABEL_CHARS}
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -104,6 +105,9 @@ class Article:
     classification: str
     content_hash: str
     source_location: str
+    license: str | None = None  # the record's licence, else the source's; None: unknown
+    artefacts: tuple[str, ...] = ()  # feed artefacts found in text or eng_text (see ingest.artefacts)
+    truncated: bool = False  # the feed delivered only the start of the article
 
 
 @dataclass(frozen=True)
@@ -226,7 +230,13 @@ def _text_field(row: Mapping[str, Any], name: str, required: bool) -> str | None
     return value
 
 
-def to_article(record: SourceRecord, partition: ArticlePartition, limits: IngestLimits) -> Article:
+def to_article(
+    record: SourceRecord,
+    partition: ArticlePartition,
+    limits: IngestLimits,
+    artefact_settings: ArtefactSettings | None = None,
+    default_license: str | None = None,
+) -> Article:
     """Validate and normalise one record; raise `_Rejected` with the reason when it cannot be used."""
     row = _parse(record.payload, limits)
     values = {name: _text_field(row, name, required=True) for name in REQUIRED_FIELDS}
@@ -259,7 +269,8 @@ def to_article(record: SourceRecord, partition: ArticlePartition, limits: Ingest
 
     if len(values["text"]) > limits.max_text_chars * 2:  # don't clean what will be too long anyway
         raise _Rejected(RejectReason.TEXT_TOO_LONG, f"{len(values['text'])} characters")
-    text = clean_text(values["text"])
+    cleaned_text = clean_artefacts(clean_text(values["text"]), artefact_settings)
+    text = cleaned_text.text
     if not text:
         raise _Rejected(RejectReason.EMPTY_TEXT, "no text after removing markup and whitespace")
     if len(text) > limits.max_text_chars:
@@ -274,6 +285,8 @@ def to_article(record: SourceRecord, partition: ArticlePartition, limits: Ingest
     eng_text = cleaned("eng_text")
     if eng_text is not None and len(eng_text) > limits.max_text_chars:
         raise _Rejected(RejectReason.FIELD_TOO_LONG, f"eng_text is {len(eng_text)} characters > {limits.max_text_chars}")
+    cleaned_english = clean_artefacts(eng_text, artefact_settings) if eng_text else None
+    artefacts = dict.fromkeys((*cleaned_text.artefacts, *(cleaned_english.artefacts if cleaned_english else ())))
 
     return Article(
         article_id=values["article_id"].strip(),
@@ -286,17 +299,26 @@ def to_article(record: SourceRecord, partition: ArticlePartition, limits: Ingest
         title=cleaned("title") or "",
         text=text,
         eng_title=cleaned("eng_title"),
-        eng_text=eng_text,
+        eng_text=(cleaned_english.text or None) if cleaned_english else None,
         classification=cleaned("classification") or "",
         content_hash=text_fingerprint(text),
         source_location=storable(record.location),
+        license=(cleaned("license") or default_license or None),
+        artefacts=tuple(artefacts),
+        truncated=cleaned_text.truncated or bool(cleaned_english and cleaned_english.truncated),
     )
 
 
 def ingest_partition(
-    records: Iterable[SourceRecord], partition: ArticlePartition, limits: IngestLimits | None = None
+    records: Iterable[SourceRecord],
+    partition: ArticlePartition,
+    limits: IngestLimits | None = None,
+    *,
+    artefact_settings: ArtefactSettings | None = None,
+    default_license: str | None = None,
 ) -> IngestResult:
-    """Validate, normalise and deduplicate (id, canonical URL, text) one partition's records."""
+    """Validate, normalise, clean feed artefacts from and deduplicate (id, canonical URL, text) one
+    partition's records. A record without a `license` gets `default_license` (the source's)."""
     limits = limits or IngestLimits()
     result = IngestResult()
     seen: dict[tuple[RejectReason, str], str] = {}
@@ -304,7 +326,7 @@ def ingest_partition(
         result.read += 1
         try:
             try:
-                article = to_article(record, partition, limits)
+                article = to_article(record, partition, limits, artefact_settings, default_license)
             except _Rejected:
                 raise
             except Exception as error:  # noqa: BLE001: one record never stops the partition
@@ -349,7 +371,7 @@ def release_foreign_ids(result: IngestResult, owners: Mapping[str, str]) -> Inge
 
 
 def article_rows(articles: Iterable[Article]) -> list[dict[str, Any]]:
-    return [asdict(article) for article in articles]
+    return [{**asdict(article), "artefacts": list(article.artefacts)} for article in articles]
 
 
 def reject_rows(rejects: Iterable[Reject]) -> list[dict[str, Any]]:

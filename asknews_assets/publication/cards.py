@@ -22,10 +22,13 @@ from asknews_assets.gliner_models.benchmarks import ZERO_SHOT_BENCHMARKS
 from asknews_assets.metadata import markdown_table
 from asknews_assets.publication.markup import Markup, code_span, escape_html, escape_markdown
 from asknews_assets.partitions import country_names
+from asknews_assets.publication.licenses import DatasetLicense
 from asknews_assets.publication.naming import is_hub_repo_id
 from asknews_assets.topics.diversity import LOWER_IS_BETTER
 
-LICENSE = "apache-2.0"
+# Fine-tuned models keep the licence of the GLiNER base models (urchade/gliner_*-v2.1: Apache-2.0);
+# the dataset's licence comes from its sources (publication.licenses).
+MODEL_LICENSE = "apache-2.0"
 # The documents are English: non-English articles are translated before they are summarised.
 TEXT_LANGUAGE = "en"
 NO_LIMIT = 10**9  # rows of a card table: cards show every row
@@ -140,9 +143,12 @@ def annotation_quality_section(rows: Sequence[Mapping[str, Any]]) -> str:
     )
 
 
-def dataset_front_matter(splits: Sequence[SplitSummary]) -> dict[str, Any]:
+def dataset_front_matter(splits: Sequence[SplitSummary], license: DatasetLicense) -> dict[str, Any]:
+    licence = {"license": license.license}
+    if license.license == "other":
+        licence.update(license_name=license.name, license_link="LICENSE")  # the Hub's fields for a licence off its list
     return {
-        "license": LICENSE,
+        **licence,
         "language": [TEXT_LANGUAGE],
         "multilinguality": ["monolingual"],
         "size_categories": [size_category(sum(s.documents for s in splits))],
@@ -150,7 +156,6 @@ def dataset_front_matter(splits: Sequence[SplitSummary]) -> dict[str, Any]:
         "task_ids": ["named-entity-recognition"],
         "annotations_creators": ["machine-generated"],
         "language_creators": ["found", "machine-generated"],
-        "source_datasets": ["original"],
         "pretty_name": "AskNews-NER",
         "tags": ["news", "ner", "gliner", "synthetic"],
         "configs": [
@@ -169,6 +174,7 @@ def dataset_card(
     tag: str,
     manifest: Mapping[str, Any],
     splits: Sequence[SplitSummary],
+    license: DatasetLicense,
     published_between: tuple[str, str] | None = None,
 ) -> str:
     counts = manifest.get("counts", {})
@@ -195,7 +201,7 @@ def dataset_card(
             skews.append(f"the largest {label} ({code_span(top)}) holds {_share(top_count, sum(values.values()))} of the documents")
 
     steps = [
-        {"step": "ingestion", "what": "news articles per country x language, validated and deduplicated", "backends and models": "-"},
+        {"step": "ingestion", "what": "news articles per country x language, validated, cleaned of feed artefacts and deduplicated", "backends and models": ", ".join(f"source `{b}`" for b in manifest.get("source_backends", [])) or "-"},
         {"step": "translation", "what": "non-English articles translated to English", "backends and models": describe_provenance(provenance.get("translation"))},
         {"step": "summary", "what": "English summaries that keep the named entities", "backends and models": describe_provenance(provenance.get("summary"))},
         {"step": "embedding and topics", "what": "articles embedded and clustered into topics", "backends and models": describe_provenance(provenance.get("embedding"))},
@@ -227,6 +233,15 @@ Version {code_span(version)} (tag {code_span(tag)}), built by the asknews-assets
 {_table(split_rows)}
 
 Held-out topics (only in `test_heldout_topics`, never in train): {", ".join(code_span(t) for t in heldout) or "none"}.
+
+## Supply
+
+What the news source supplied, by the language it was filed under: records read, accepted, rejected
+(with a reason, in `raw_article_rejects`), unroutable (in a language or file the pipeline does not
+read), accepted but never translated (untranslated: no English to be had, or a partial build without
+their partition), and embedded (the pool the dataset is sampled from).
+
+{_table(supply_rows(manifest.get("supply")))}
 
 ## Languages of the source articles
 
@@ -290,9 +305,34 @@ Each row holds `tokenized_text` (tokens), `ner` (token spans with an inclusive e
 
 ## License
 
-Apache-2.0.
+{license_text(license)}
 """
-    return render_card(dataset_front_matter(splits), body)
+    return render_card(dataset_front_matter(splits, license), body)
+
+
+def supply_rows(supply: Mapping[str, Mapping[str, int]] | None) -> list[dict[str, Any]]:
+    """The manifest's supply by language as card rows, with a total row ('not recorded' if absent)."""
+    if not supply:
+        return [{"supply": "not recorded for this version"}]
+    columns = ("read", "accepted", "rejected", "unroutable", "untranslated", "embedded")
+    rows = [{"language": language, **{c: int(values.get(c, 0)) for c in columns}} for language, values in supply.items()]
+    return [*rows, {"language": "total", **{c: sum(r[c] for r in rows) for c in columns}}]
+
+
+def license_text(license: DatasetLicense) -> str:
+    """The card's licence section: the licence, and each source licence with its share of documents."""
+    mixed = len(license.documents_by_license) > 1
+    lines = [
+        f"`{license.name}`: " + (
+            "the most restrictive licence of the source articles; they carry these licences:" if mixed
+            else "the licence of every source article." if license.name in license.documents_by_license
+            else "the configured dataset licence; the source articles carry:"
+        )  # fmt: skip
+    ]
+    if mixed or license.name not in license.documents_by_license:
+        lines.append("")
+        lines.append(_table(_counts_rows(license.documents_by_license, "source licence", "documents")))
+    return "\n".join(lines)
 
 
 def _per_type(value: Any) -> dict[str, float]:
@@ -366,7 +406,7 @@ def model_front_matter(
     card_data = ModelCardData(
         model_name=repo_id.split("/")[1],
         library_name="gliner",
-        license=LICENSE,
+        license=MODEL_LICENSE,
         language=[TEXT_LANGUAGE],
         pipeline_tag="token-classification",
         # A local folder (the offline base) is no Hub reference.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -19,7 +20,7 @@ from dagster import ConfigurableResource
 from pydantic import Field
 
 from asknews_assets.ingest.articles import IngestLimits, OversizedPayload, SourceRecord, UnreadablePayload
-from asknews_assets.partitions import ArticlePartition, InvalidPartitionKey
+from asknews_assets.partitions import ArticlePartition, InvalidPartitionKey, is_country, is_language
 
 FILE_SUFFIXES = (".jsonl", ".parquet")
 READ_CHUNK_BYTES = 1 << 20
@@ -42,6 +43,16 @@ def is_transient_source_error(error: BaseException) -> bool:
     return isinstance(code, int) and code // 1000 in _TRANSIENT_STATUSES
 
 
+@dataclass(frozen=True)
+class Unroutable:
+    """Part of the source that no partition reads: where it is, why, and how many records it holds."""
+
+    location: str
+    language: str  # the language it is filed under, as given (may be one the platform does not have)
+    reason: str
+    records: int
+
+
 class NewsSource(ConfigurableResource):
     """Interface of every news source (assets and sensors depend on this type only)."""
 
@@ -59,6 +70,15 @@ class NewsSource(ConfigurableResource):
         """The partition's records; a source that reads raw lines stops reading one at `max_record_bytes`."""
         raise NotImplementedError
 
+    def unroutable(self) -> list[Unroutable]:
+        """What the source holds that no partition reads (so read = accepted + rejected + unroutable)."""
+        return []
+
+    @property
+    def default_license(self) -> str | None:
+        """Licence of records that carry none (SPDX id or a LicenseRef), or None when unknown."""
+        return None
+
 
 class FileNewsSource(NewsSource):
     """JSONL or Parquet files laid out as `<directory>/<language>/<COUNTRY>[.<drop>].jsonl|.parquet`.
@@ -67,10 +87,19 @@ class FileNewsSource(NewsSource):
     name order.
     The layout routes every record to exactly one partition, so a malformed line is rejected in the
     partition it was delivered to and never silently lost. Files outside the layout are reported by
-    `unroutable_files` (the discovery sensor logs them).
+    `unroutable` with a reason and their record count (the main job, the discovery sensor and the
+    article_supply asset report them).
+    A record's licence is its `license` field, else the source's `license` setting.
     """
 
     directory: str = Field(description="Folder holding <language>/<COUNTRY>.jsonl or .parquet files.")
+    license: str = Field(
+        default="", description="Licence of records without a `license` field (SPDX id, e.g. cc-by-4.0); empty: unknown."
+    )
+
+    @property
+    def default_license(self) -> str | None:
+        return self.license.strip() or None
 
     @property
     def backend(self) -> str:
@@ -95,8 +124,24 @@ class FileNewsSource(NewsSource):
             except InvalidPartitionKey:
                 yield path, None
 
+    def unroutable(self) -> list[Unroutable]:
+        found = []
+        for path, partition in self._candidate_files():
+            if partition is None:
+                language, country = path.parent.name, path.name.split(".")[0]
+                if path.is_symlink() or path.parent.is_symlink():
+                    reason, records = "symbolic link (not followed)", 0
+                elif not is_language(language):
+                    reason, records = f"language {language!r} is not one of the platform's languages", _count_records(path)
+                elif not is_country(country):
+                    reason, records = f"{country!r} is not an ISO 3166-1 alpha-2 country code", _count_records(path)
+                else:
+                    reason, records = "outside the <language>/<COUNTRY> layout", _count_records(path)
+                found.append(Unroutable(str(path), language, reason, records))
+        return found
+
     def unroutable_files(self) -> list[str]:
-        return [str(path) for path, partition in self._candidate_files() if partition is None]
+        return [item.location for item in self.unroutable()]
 
     def list_partitions(self) -> list[ArticlePartition]:
         return sorted({partition for _, partition in self._candidate_files() if partition is not None})
@@ -169,3 +214,14 @@ def _parquet_records(path: Path, where: str) -> Iterator[SourceRecord]:
         if isinstance(error, OSError) and not isinstance(error, pa.ArrowException) and error.errno is not None:
             raise  # the disk, not the file: fail the step with the cause
         yield SourceRecord(where, UnreadablePayload(f"from row {number + 1} on: {type(error).__name__}: {error}"))
+
+
+def _count_records(path: Path) -> int:
+    """Records in a file no partition reads: non-blank JSONL lines or Parquet rows (0 if unreadable)."""
+    try:
+        if path.suffix == ".jsonl":
+            with path.open("rb") as handle:
+                return sum(1 for line in handle if line.strip())
+        return pq.ParquetFile(path).metadata.num_rows
+    except (OSError, ValueError):
+        return 0
