@@ -3,6 +3,11 @@
 Assets, checks and sensors are collected from their packages, and resources from every module of
 `asknews_assets.resources` that offers `resources_for(deployment)`, so a new stage is added by
 adding its modules, not by editing a central list.
+
+Every run executes its steps in the run's own process (the in_process executor), jobs and the UI's
+asset backfills alike: a partition run is a few short steps, and a process per step would import
+the model libraries once per step (tens of seconds each on a small machine). A production
+deployment sets its own executor here (see deploy/production/README.md).
 """
 
 import pkgutil
@@ -11,6 +16,7 @@ from importlib import import_module
 from dagster import (
     Definitions,
     SensorDefinition,
+    in_process_executor,
     load_asset_checks_from_package_module,
     load_assets_from_package_module,
 )
@@ -33,4 +39,5 @@ defs = Definitions(
     jobs=jobs.ALL_JOBS,
     sensors=_definitions_in(sensors, SensorDefinition),
     resources=build_resources(),
+    executor=in_process_executor,
 )

@@ -14,7 +14,7 @@ from dagster import DagsterInstance
 
 from asknews_assets import settings
 from asknews_assets.definitions import defs
-from asknews_assets.partitions import country_partitions
+from asknews_assets.partitions import article_partitions
 
 # Jobs that follow the per-partition ones, in graph order, with their partition (None: unpartitioned).
 # The demo fine-tunes the small variant only; the publication sensor would launch the publish jobs
@@ -43,7 +43,8 @@ def main() -> int:
     source = defs.resources["source"]
     partitions = source.list_partitions()
     countries = sorted({p.country for p in partitions})
-    instance.add_dynamic_partitions(country_partitions.name, countries)
+    # Only the pairs the source holds are partitions (the discovery sensor registers the same keys).
+    instance.add_dynamic_partitions(article_partitions.name, sorted(str(p) for p in partitions))
     print(f"source {source.backend}: {len(partitions)} country x language partitions, {len(countries)} countries")
 
     started = time.monotonic()

@@ -20,12 +20,12 @@ from dagster import DagsterInstance, DagsterRunStatus
 
 from asknews_assets.settings import PROJECT_ROOT
 
-REPOSITORY = {"repositoryLocationName": "asknews_assets.definitions", "repositoryName": "__repository__"}
+REPOSITORY = {"repositoryLocationName": "asknews_assets", "repositoryName": "__repository__"}
 GRAPHQL_TIMEOUT = 180  # launching loads the code location; slow on a busy 2-core machine
 
 ADD_PARTITION = """
 mutation($repositorySelector: RepositorySelector!, $key: String!) {
-  addDynamicPartition(repositorySelector: $repositorySelector, partitionsDefName: "country", partitionKey: $key) {
+  addDynamicPartition(repositorySelector: $repositorySelector, partitionsDefName: "article_pairs", partitionKey: $key) {
     __typename
   }
 }"""
@@ -131,7 +131,7 @@ def dagster_processes(home: Path, env: dict[str, str], daemon: bool = True) -> I
     # they can race ("table alembic_version already exists") and one dies. Create them first.
     with DagsterInstance.from_config(str(home)) as instance:
         instance.get_runs(limit=1)
-        instance.get_dynamic_partitions("country")
+        instance.get_dynamic_partitions("article_pairs")
         instance.all_instigator_state()
     port = free_port()
     full_env = {**os.environ, **env, "DAGSTER_HOME": str(home), "PYTHONUNBUFFERED": "1"}
@@ -191,12 +191,7 @@ def wait_for(predicate, timeout: float, what: str, interval: float = 0.25):
 
 def partition_launch_params(job: str, partition: str, assets: list[str]) -> dict:
     """What the UI sends to launch one partition of a job, restricted to some assets."""
-    country, _, language = partition.rpartition("|")
-    tags = {
-        "dagster/partition": partition,
-        "dagster/partition/country": country,
-        "dagster/partition/language": language,
-    }
+    tags = {"dagster/partition": partition}
     return {
         "selector": {**REPOSITORY, "jobName": job, "assetSelection": [{"path": [a]} for a in assets]},
         "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in tags.items()]},

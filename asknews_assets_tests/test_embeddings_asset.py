@@ -20,14 +20,14 @@ ARTICLES = {
 
 @pytest.fixture
 def partitions(instance):
-    instance.add_dynamic_partitions("country", ["MX"])
+    instance.add_dynamic_partitions("article_pairs", ["es-MX"])
     return instance
 
 
 def _materialize(warehouse, instance, embedder):
     return materialize(
         [article_summaries, article_embeddings, article_embeddings_complete],
-        partition_key="MX|es",
+        partition_key="es-MX",
         resources={"summarizer": ExtractiveSummarizer(), "embedder": embedder, "warehouse": warehouse},
         instance=instance,
     )

@@ -27,7 +27,7 @@ def server():
 
 @pytest.fixture
 def partitions(instance):
-    instance.add_dynamic_partitions("country", ["MX", "AR"])
+    instance.add_dynamic_partitions("article_pairs", ["es-MX", "es-AR"])
     return instance
 
 
@@ -38,7 +38,7 @@ def _llm(server, **settings):
     return LLMSummarizer(endpoint=endpoint, **settings)
 
 
-def _materialize(summarizer, warehouse, instance, key="MX|es"):
+def _materialize(summarizer, warehouse, instance, key="es-MX"):
     return materialize(
         [article_summaries, article_summaries_accounted, article_summaries_not_empty],
         partition_key=key,
@@ -132,7 +132,7 @@ def test_missing_api_key_is_a_clear_error(server, warehouse, partitions, monkeyp
 def test_extractive_summaries_per_partition(warehouse, partitions):
     write_translated_articles(warehouse, MX_ES, ARTICLES)
     write_translated_articles(warehouse, ArticlePartition("AR", "es"), {"b1": ("Inflación", "Prices rose 8 percent in Buenos Aires in March.")})
-    assert _materialize(ExtractiveSummarizer(max_words=12), warehouse, partitions, "AR|es").success
+    assert _materialize(ExtractiveSummarizer(max_words=12), warehouse, partitions, "es-AR").success
     result = _materialize(ExtractiveSummarizer(max_words=12), warehouse, partitions)
     assert result.success
     rows = _rows(warehouse, "SELECT country, article_id, summary, summary_backend FROM article_summaries ORDER BY 2")

@@ -17,8 +17,8 @@ def _corpus(tmp_path, records):
     return write_corpus(tmp_path / "source", {"es/MX.jsonl": records})
 
 
-def _materialize(instance, warehouse, source, translator, measure_chrf=False, partition="MX|es"):
-    instance.add_dynamic_partitions("country", [partition.split("|")[0]])
+def _materialize(instance, warehouse, source, translator, measure_chrf=False, partition="es-MX"):
+    instance.add_dynamic_partitions("article_pairs", [partition])
     return materialize(
         ASSETS,
         partition_key=partition,
@@ -128,7 +128,7 @@ def test_missing_english_without_fallback_fails_naming_the_setting(tmp_path, ins
 def test_english_partitions_pass_through(tmp_path, instance, warehouse, translator):
     records = [article("gb-1", country="GB", language="en", title="Budget day", text="The budget was presented today in London.")]
     source = write_corpus(tmp_path / "source", {"en/GB.jsonl": records})
-    result = _materialize(instance, warehouse, source, translator, partition="GB|en")
+    result = _materialize(instance, warehouse, source, translator, partition="en-GB")
     assert result.success
     row = _table(warehouse).iloc[0]
     assert (row["title_en"], row["text_en"], row["translation_backend"]) == (

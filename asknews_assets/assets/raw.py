@@ -52,6 +52,8 @@ def raw_articles(
     partition's read/accepted/rejected counts to `raw_ingest_stats`, so accepted + rejected = read.
     """
     partition = partition_of(context)
+    # Taken before reading, so a file changed mid-read gets another run from the discovery sensor.
+    fingerprint = source.fingerprint(partition)
     limits = IngestLimits(max_text_chars=config.max_text_chars, max_record_bytes=config.max_record_bytes)
     result = ingest_partition(source.read_partition(partition), partition, limits)
     keys = {"country": partition.country, "language": partition.language}
@@ -83,6 +85,7 @@ def raw_articles(
             "rejected": len(result.rejected),
             "rejects_by_reason": counts_md(result.rejects_by_reason(), key="reason"),
             "source_backend": source.backend,
+            "source_fingerprint": fingerprint,
             "table": "raw_articles",
             "warehouse": MetadataValue.path(str(warehouse.database)),
             "preview": md(preview),
