@@ -6,6 +6,7 @@ Runs every job in this process against the persistent Dagster instance in $DAGST
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import time
@@ -36,7 +37,14 @@ def _run(job_name: str, instance: DagsterInstance, partition_key: str | None = N
         raise SystemExit(f"{job_name} failed for {partition_key or 'the whole graph'}; see the run in the UI")
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--partitions-only",
+        action="store_true",
+        help="materialise the country x language partitions only, not the dataset, model and publish jobs",
+    )
+    args = parser.parse_args(argv)
     if "DAGSTER_HOME" not in os.environ:
         raise SystemExit("set DAGSTER_HOME (the Makefile sets it to data/dagster_home)")
     instance = DagsterInstance.get()
@@ -51,6 +59,9 @@ def main() -> int:
     for number, partition in enumerate(partitions, 1):
         _run("article_partition_job", instance, str(partition))
         print(f"  [{number}/{len(partitions)}] {partition}", flush=True)
+    if args.partitions_only:
+        print(f"\nDone in {time.monotonic() - started:.0f}s.")
+        return 0
     for job_name, partition_key in WHOLE_GRAPH_JOBS:
         step_started = time.monotonic()
         _run(job_name, instance, partition_key)

@@ -51,8 +51,9 @@ HOSTILE_LANGUAGES = ["fr/../../x", "fr'; DROP TABLE raw_articles;--", "../fr"]
 # Names that a path built from the inputs above would create somewhere.
 TELLTALES = (TOKEN, "evil", "DROP", "passwd")
 TELLTALE_NAMES = {"x", "etc", "..%2F..%2Fetc"}
-NOT_A_COUNTRY = "not an ISO 3166-1 alpha-2 country code"
-NOT_A_LANGUAGE = "not one of the platform's languages"
+# How a refused key is explained: the key's shape, or the part that is not a country or language.
+REFUSALS = ("expected a 'language-COUNTRY' partition key", "not an ISO 3166-1 alpha-2 country code",
+            "not one of the platform's languages")  # fmt: skip
 
 
 def _line(record: dict) -> str:
@@ -171,15 +172,16 @@ def test_hostile_partition_keys_fail_at_once_and_touch_nothing(tmp_path, instanc
     before = _tables(database)
     watch = FilesystemWatch(tmp_path, data_dir)
 
-    hostile = {f"fr-{country}": NOT_A_COUNTRY for country in HOSTILE_COUNTRIES}
-    hostile |= {f"{language}-ES": NOT_A_LANGUAGE for language in HOSTILE_LANGUAGES}
-    for key, error in hostile.items():
+    hostile = {f"fr-{country}": country for country in HOSTILE_COUNTRIES}
+    hostile |= {f"{language}-ES": language for language in HOSTILE_LANGUAGES}
+    for key, offending in hostile.items():
         instance.add_dynamic_partitions("article_pairs", [key])  # Dagster itself accepts any dynamic key
         result = materialize([raw_articles], partition_key=key, instance=instance, resources=resources,
                              raise_on_error=False)  # fmt: skip
         assert not result.success, key
         (failure,) = [e for e in result.all_events if e.is_step_failure]
-        assert error in failure.step_failure_data.error.message, failure.step_failure_data.error.message
+        message = failure.step_failure_data.error.message
+        assert any(refusal in message for refusal in REFUSALS) and repr(offending)[1:-1] in message, message
         assert not [e for e in result.all_events if e.event_type == DagsterEventType.STEP_UP_FOR_RETRY], (
             f"an invalid key {key!r} was retried"
         )
@@ -203,7 +205,7 @@ def test_hostile_records_are_rejected_or_stored_inert(tmp_path, instance, settin
     source = resources["source"]
     sensor = news_source_discovery_sensor(build_sensor_context(instance=instance, resources={"source": source}))
     registered = [key for request in sensor.dynamic_partitions_requests for key in request.partition_keys]
-    assert registered == ["es-ES", "fr-FR"]
+    assert registered == ["fr-FR"]  # es-ES is registered already
     assert sorted(r.partition_key for r in sensor.run_requests) == ["es-ES", "fr-FR"]
     assert len(source.unroutable_files()) == 4
 
@@ -272,7 +274,7 @@ def test_hostile_partition_keys_through_the_webserver(tmp_path, setting):
                 assert status == DagsterRunStatus.FAILURE
                 failures = observer.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE)
                 errors = [record.dagster_event.event_specific_data.error.message for record in failures]
-                assert any(repr(offending) in error for error in errors), errors  # the error names the bad value
+                assert any(repr(offending)[1:-1] in error for error in errors), errors  # the error names the bad value
                 starts = observer.all_logs(run_id, of_type=DagsterEventType.STEP_START)
                 assert len(starts) == 1, "an invalid partition key was retried"
 

@@ -4,7 +4,12 @@ import pytest
 from dagster import materialize
 
 from asknews_assets.assets.enrichment import article_summaries
-from asknews_assets.checks.enrichment import article_summaries_accounted, article_summaries_not_empty
+from asknews_assets.checks.enrichment import (
+    article_summaries_accounted,
+    article_summaries_not_empty,
+    summaries_accounted,
+    summaries_not_empty,
+)
 from asknews_assets.llm import ChatEndpoint
 from asknews_assets.partitions import ArticlePartition
 from asknews_assets.resources.summarization import ExtractiveSummarizer, LLMSummarizer, resources_for
@@ -152,8 +157,8 @@ def test_checks_catch_empty_and_unaccounted_summaries(warehouse, partitions):
         conn.execute("UPDATE article_summaries SET summary = ' ' WHERE article_id = 'a1'")
         conn.execute("DELETE FROM article_summaries WHERE article_id = 'a2'")
         conn.execute("INSERT INTO article_summary_failures VALUES ('MX', 'es', 'a3', 'x', 1)")
-    accounted = article_summaries_accounted(warehouse=warehouse)
-    not_empty = article_summaries_not_empty(warehouse=warehouse)
+    accounted = summaries_accounted(warehouse, MX_ES)
+    not_empty = summaries_not_empty(warehouse, MX_ES)
     assert not accounted.passed and not not_empty.passed
     assert not_empty.metadata["empty_summaries"].value == 1
     assert (accounted.metadata["unaccounted"].value, accounted.metadata["duplicated"].value) == (1, 1)

@@ -8,7 +8,7 @@ from dagster import AssetCheckExecutionContext, AssetCheckResult, asset_check
 
 from asknews_assets.assets.enrichment import ARTICLE_EMBEDDINGS, ARTICLE_SUMMARIES
 from asknews_assets.metadata import md
-from asknews_assets.partitions import article_partitions, partition_of
+from asknews_assets.partitions import ArticlePartition, article_partitions, partition_of
 from asknews_assets.resources.warehouse import Warehouse
 from asknews_assets.storage import table_exists
 
@@ -23,7 +23,10 @@ def _missing_tables(conn, tables) -> list[str]:
     asset=ARTICLE_SUMMARIES, partitions_def=article_partitions, blocking=True, description="no stored summary is empty"
 )
 def article_summaries_not_empty(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
-    partition = partition_of(context)
+    return summaries_not_empty(warehouse, partition_of(context))
+
+
+def summaries_not_empty(warehouse: Warehouse, partition: ArticlePartition) -> AssetCheckResult:
     where = {"country": partition.country, "language": partition.language}
     with warehouse.get_connection() as conn:
         if not table_exists(conn, "article_summaries"):
@@ -54,7 +57,10 @@ def article_summaries_not_empty(context: AssetCheckExecutionContext, warehouse: 
     description="every translated article of the partition is summarised or recorded as a failure, once",
 )
 def article_summaries_accounted(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
-    partition = partition_of(context)
+    return summaries_accounted(warehouse, partition_of(context))
+
+
+def summaries_accounted(warehouse: Warehouse, partition: ArticlePartition) -> AssetCheckResult:
     with warehouse.get_connection() as conn:
         if missing := _missing_tables(conn, SUMMARY_TABLES):
             return AssetCheckResult(passed=False, metadata={"error": f"missing tables: {', '.join(missing)}"})
@@ -103,7 +109,10 @@ def article_summaries_accounted(context: AssetCheckExecutionContext, warehouse: 
     description="every summary of the partition has one unit-length embedding, all from one model",
 )
 def article_embeddings_complete(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
-    partition = partition_of(context)
+    return embeddings_complete(warehouse, partition_of(context))
+
+
+def embeddings_complete(warehouse: Warehouse, partition: ArticlePartition) -> AssetCheckResult:
     where = {"country": partition.country, "language": partition.language}
     with warehouse.get_connection() as conn:
         if missing := _missing_tables(conn, ("article_summaries", "article_embeddings")):

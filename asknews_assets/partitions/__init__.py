@@ -71,9 +71,9 @@ class ArticlePartition:
     @classmethod
     def from_key(cls, key: str) -> ArticlePartition:
         """Parse a partition key such as 'fr-BE' (language, then country); each part is validated."""
-        if not isinstance(key, str) or "-" not in key:
+        if not isinstance(key, str) or key.count("-") != 1:
             raise InvalidPartitionKey(f"expected a 'language-COUNTRY' partition key such as 'fr-BE', got {key!r}")
-        language, _, country = key.partition("-")
+        language, country = key.split("-")
         return cls(country=country, language=language)
 
     @property
