@@ -75,6 +75,29 @@ BACKFILL_STATUS = """
 query($id: String!) {
   partitionBackfillOrError(backfillId: $id) { ... on PartitionBackfill { status } }
 }"""
+SENSOR_TICKS = """
+query($selector: SensorSelector!) {
+  sensorOrError(sensorSelector: $selector) {
+    __typename
+    ... on Sensor { sensorState { status ticks(limit: 20) { status skipReason runIds error { message } } } }
+  }
+}"""
+# What the asset page shows: the partition keys and the counts of the partitions bar.
+ASSET_PARTITIONS = """
+query($key: AssetKeyInput!) {
+  assetNodeOrError(assetKey: $key) {
+    ... on AssetNode {
+      partitionKeysByDimension { name partitionKeys }
+      partitionStats { numMaterialized numPartitions numFailed numMaterializing }
+    }
+  }
+}"""
+
+
+def ui_wildcard(keys: list[str], pattern: str) -> list[str]:
+    """The partitions the UI's partition text box selects for `prefix*suffix` (e.g. `fr-*`), in order."""
+    prefix, _, suffix = pattern.partition("*")
+    return [key for key in keys if key.startswith(prefix) and key.endswith(suffix)]
 
 
 def free_port() -> int:

@@ -2,7 +2,7 @@
 
 import json
 
-from dagster import SkipReason, build_sensor_context, materialize
+from dagster import build_sensor_context, materialize
 
 from asknews_assets.assets.enrichment import article_embeddings, article_summaries
 from asknews_assets.assets.raw import raw_articles
@@ -37,7 +37,8 @@ def test_sensor_registers_the_source_pairs_only_and_requests_new_ones(tmp_path, 
     instance.add_dynamic_partitions("article_pairs", list(add_request.partition_keys))
 
     # Nothing new: the sensor skips.
-    assert isinstance(_evaluate(instance, source, first.cursor), SkipReason)
+    skipped = _evaluate(instance, source, first.cursor)
+    assert skipped.skip_reason and not skipped.run_requests and skipped.cursor == first.cursor
 
     # A new language for a known country, a new country, and a changed file.
     write_corpus(root, {"en/FR.jsonl": [article("c", "FR", "en")], "es/AR.jsonl": [article("d", "AR", "es")]})
@@ -83,9 +84,14 @@ def test_first_tick_runs_nothing_already_materialised_from_the_same_files(tmp_pa
     first = _evaluate(instance, source)
     assert [r.partition_key for r in first.run_requests] == ["es-AR"]
     assert not first.dynamic_partitions_requests
+    # Nothing at all to do on a first tick: skipped, and the cursor is kept for the next ticks.
+    _materialize_chain(instance, source, warehouse, "es-AR", chain)
+    skipped = _evaluate(instance, source)
+    assert skipped.skip_reason and not skipped.run_requests and skipped.cursor == first.cursor
 
     # A changed file gets exactly one run; the next tick has nothing to do.
     write_corpus(root, {"fr/BE.jsonl": [article("b", "BE", "fr"), article("d", "BE", "fr")]})
     second = _evaluate(instance, source, first.cursor)
     assert [r.partition_key for r in second.run_requests] == ["fr-BE"]
-    assert isinstance(_evaluate(instance, source, second.cursor), SkipReason)
+    third = _evaluate(instance, source, second.cursor)
+    assert third.skip_reason and not third.run_requests

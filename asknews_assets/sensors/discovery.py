@@ -16,7 +16,6 @@ from dagster import (
     RunRequest,
     SensorEvaluationContext,
     SensorResult,
-    SkipReason,
     sensor,
 )
 
@@ -67,7 +66,7 @@ def materialised_fingerprint(instance: DagsterInstance, partition: str) -> str |
     default_status=default_status("ASKNEWS_DISCOVERY_SENSOR"),
     description="Registers the source's country x language pairs as partitions and runs new or changed ones.",
 )
-def news_source_discovery_sensor(context: SensorEvaluationContext, source: NewsSource) -> SensorResult | SkipReason:
+def news_source_discovery_sensor(context: SensorEvaluationContext, source: NewsSource) -> SensorResult:
     holdings = {str(p): source.fingerprint(p) for p in source.list_partitions()}
     done = json.loads(context.cursor) if context.cursor else {}
     for key, fingerprint in holdings.items():
@@ -78,7 +77,12 @@ def news_source_discovery_sensor(context: SensorEvaluationContext, source: NewsS
     if unroutable := getattr(source, "unroutable_files", lambda: [])():
         context.log.warning(f"files outside the <language>/<COUNTRY> layout, not read: {unroutable[:20]}")
     if not new_partitions and not to_run:
-        return SkipReason(f"{len(holdings)} partitions, none new or changed since materialised")
+        # The cursor is kept on a skip too: later ticks then compare against it, not against a
+        # partition that a backfill is re-materialising at that moment.
+        return SensorResult(
+            skip_reason=f"{len(holdings)} partitions, none new or changed since materialised",
+            cursor=json.dumps(holdings, sort_keys=True),
+        )
     return SensorResult(
         run_requests=[RunRequest(partition_key=key, run_key=f"{key}@{holdings[key]}") for key in to_run],
         dynamic_partitions_requests=[article_partitions.build_add_request(new_partitions)] if new_partitions else [],
