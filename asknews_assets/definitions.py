@@ -15,13 +15,16 @@ from importlib import import_module
 
 from dagster import (
     Definitions,
+    AssetSpec,
     SensorDefinition,
     in_process_executor,
     load_asset_checks_from_package_module,
     load_assets_from_package_module,
+    map_asset_specs,
 )
 
 from asknews_assets import assets, checks, jobs, sensors
+from asknews_assets.metadata import OWNERS
 from asknews_assets.resources import build_resources
 
 
@@ -33,8 +36,15 @@ def _definitions_in(package, kind: type) -> list:
     return found
 
 
+def _owned_and_versioned(spec: AssetSpec) -> AssetSpec:
+    """Every asset has owners and a code version, so the UI shows who answers for it and marks it
+    stale when its code version is bumped or an upstream asset changes. An asset whose logic changes
+    raises its own `code_version` in its decorator; those without one are at version 1."""
+    return spec.replace_attributes(owners=spec.owners or OWNERS, code_version=spec.code_version or "1")
+
+
 defs = Definitions(
-    assets=load_assets_from_package_module(assets),
+    assets=map_asset_specs(_owned_and_versioned, load_assets_from_package_module(assets)),
     asset_checks=load_asset_checks_from_package_module(checks),
     jobs=jobs.ALL_JOBS,
     sensors=_definitions_in(sensors, SensorDefinition),

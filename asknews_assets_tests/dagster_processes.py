@@ -146,10 +146,17 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def dagster_processes(home: Path, env: dict[str, str], daemon: bool = True) -> Iterator[DagsterServer]:
-    """Webserver (and daemon) on 127.0.0.1 over the repository's workspace, with DAGSTER_HOME=home."""
+def dagster_processes(
+    home: Path,
+    env: dict[str, str],
+    daemon: bool = True,
+    root: Path = PROJECT_ROOT,
+    location: str = REPOSITORY["repositoryLocationName"],
+) -> Iterator[DagsterServer]:
+    """Webserver (and daemon) on 127.0.0.1 over the workspace of the code at `root` (this checkout
+    unless a benchmark compares another version), with DAGSTER_HOME=home."""
     home.mkdir(parents=True, exist_ok=True)
-    shutil.copy(PROJECT_ROOT / "deploy" / "local" / "dagster.yaml", home / "dagster.yaml")
+    shutil.copy(root / "deploy" / "local" / "dagster.yaml", home / "dagster.yaml")
     # The webserver and the daemon both create missing storages when they start; on a fresh home
     # they can race ("table alembic_version already exists") and one dies. Create them first.
     with DagsterInstance.from_config(str(home)) as instance:
@@ -158,8 +165,10 @@ def dagster_processes(home: Path, env: dict[str, str], daemon: bool = True) -> I
         instance.all_instigator_state()
     port = free_port()
     full_env = {**os.environ, **env, "DAGSTER_HOME": str(home), "PYTHONUNBUFFERED": "1"}
+    if root != PROJECT_ROOT:
+        full_env["PYTHONPATH"] = str(root)
     bin_dir = Path(sys.executable).parent
-    workspace = str(PROJECT_ROOT / "workspace.yaml")
+    workspace = str(root / "workspace.yaml")
     logs = home / "logs"
     logs.mkdir(exist_ok=True)
     commands = [[str(bin_dir / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port), "-w", workspace]]
@@ -170,7 +179,7 @@ def dagster_processes(home: Path, env: dict[str, str], daemon: bool = True) -> I
         for command in commands:
             log = open(logs / f"{Path(command[0]).name}.log", "wb")
             processes.append(
-                subprocess.Popen(command, cwd=PROJECT_ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                subprocess.Popen(command, cwd=root, env=full_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
             )
         server = DagsterServer(f"http://127.0.0.1:{port}", home)
         deadline = time.monotonic() + 120
@@ -182,19 +191,19 @@ def dagster_processes(home: Path, env: dict[str, str], daemon: bool = True) -> I
                 if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
                     raise RuntimeError(f"webserver did not start; see {logs}") from None
                 time.sleep(0.5)
-        wait_for_code_location(server)
+        wait_for_code_location(server, location)
         yield server
     finally:
         for process in processes:
             _stop(process)
 
 
-def wait_for_code_location(server: DagsterServer, timeout: float = 180) -> None:
+def wait_for_code_location(server: DagsterServer, location: str, timeout: float = 180) -> None:
     """Mutations on a location that is still loading are answered with UnauthorizedError."""
 
     def loaded():
         entries = server.graphql(WORKSPACE, timeout=GRAPHQL_TIMEOUT)["workspaceOrError"]["locationEntries"]
-        entry = next(e for e in entries if e["name"] == REPOSITORY["repositoryLocationName"])
+        entry = next(e for e in entries if e["name"] == location)
         if entry["loadStatus"] == "LOADED":
             assert entry["locationOrLoadError"]["__typename"] == "RepositoryLocation", entry
             return True

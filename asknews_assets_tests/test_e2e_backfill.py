@@ -55,6 +55,7 @@ def test_per_language_backfill_through_the_webserver(tmp_path):
         "ASKNEWS_DUCKDB_PATH": str(database),
         "ASKNEWS_DATA_DIR": str(tmp_path / "data"),
         "ASKNEWS_DISCOVERY_SENSOR": "off",
+        "ASKNEWS_PARTITIONS_PER_RUN": "1",  # one run per partition: several writers in flight
     }
     with dagster_processes(tmp_path / "home", env) as server:
         for country in FRENCH_COUNTRIES:

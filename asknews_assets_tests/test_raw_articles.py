@@ -38,7 +38,10 @@ def test_partition_is_materialised_with_rejects_and_metadata(tmp_path, warehouse
     assert (metadata["read"], metadata["accepted"], metadata["rejected"]) == (4, 2, 2)
     assert metadata["dagster/row_count"] == 2
     assert "invalid JSON" in metadata["rejects_by_reason"] and "duplicate article id" in metadata["rejects_by_reason"]
-    assert "Titular a" in metadata["preview"]
+    assert [r.data["title"] for r in metadata["preview"].records] == ["Titular a", "Titular b"]
+    assert metadata["source_fingerprints"] == {"es-MX": source.fingerprint(ArticlePartition("MX", "es"))}
+    schema = metadata["dagster/column_schema"]
+    assert schema.columns[0].name == "article_id" and not schema.columns[0].constraints.nullable
     assert materialization.partition == "es-MX"
 
     assert _table(warehouse, "SELECT article_id, text FROM raw_articles ORDER BY 1") == [
@@ -86,3 +89,28 @@ def test_check_fails_when_the_table_loses_rows(tmp_path, warehouse, instance):
     assert (evaluation.metadata["accepted"].value, evaluation.metadata["stored"].value) == (2, 1)
     missing = partition_accounting(warehouse, ArticlePartition("AR", "es"))
     assert not missing.passed and missing.metadata["error"].value == "raw_ingest_stats holds no row for es-AR"
+
+
+def test_a_batched_backfill_run_materialises_and_checks_each_partition(tmp_path, warehouse, instance):
+    """A backfill run covering several partitions (the multi-run backfill policy) writes each one and
+    checks each one, and records each partition's source fingerprint."""
+    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+    instance.add_dynamic_partitions("article_pairs", ["es-AR", "es-MX"])
+    source = write_corpus(tmp_path / "corpus", {"es/MX.jsonl": [article("a"), "oops"], "es/AR.jsonl": [article("c", "AR")]})
+    result = materialize(
+        [raw_articles, raw_articles_accounted, raw_articles_unique],
+        resources={"source": source, "warehouse": warehouse},
+        instance=instance,
+        tags={ASSET_PARTITION_RANGE_START_TAG: "es-AR", ASSET_PARTITION_RANGE_END_TAG: "es-MX"},
+    )
+    assert result.success
+    assert sorted(m.partition for m in result.asset_materializations_for_node("raw_articles")) == ["es-AR", "es-MX"]
+    assert _table(warehouse, "SELECT country, read, accepted, rejected FROM raw_ingest_stats ORDER BY 1") == [
+        ("AR", 1, 1, 0),
+        ("MX", 2, 1, 1),
+    ]
+    (materialization, *_) = result.asset_materializations_for_node("raw_articles")
+    assert set(materialization.metadata["source_fingerprints"].value) == {"es-AR", "es-MX"}
+    for evaluation in result.get_asset_check_evaluations():
+        assert evaluation.passed and evaluation.metadata["partitions_checked"].value == 2, evaluation

@@ -49,9 +49,7 @@ def test_production_files_are_valid_dagster_configuration(monkeypatch):
     config, _ = dagster_instance_config(str(PRODUCTION_YAML.parent))
     assert config["storage"]["postgres"]["postgres_db"]["password"] == {"env": "DAGSTER_PG_PASSWORD"}
     assert config["run_retries"] == {"enabled": True, "max_retries": 2, "retry_on_asset_or_op_failure": False}
-    assert {limit["key"] for limit in config["concurrency"]["runs"]["tag_concurrency_limits"]} >= {
-        "dagster/backfill", "dagster/partition/language"
-    }  # fmt: skip
+    assert {limit["key"] for limit in config["concurrency"]["runs"]["tag_concurrency_limits"]} >= {"dagster/backfill"}
 
     monkeypatch.setenv("ASKNEWS_CODE_LOCATION_HOST", "asknews-code-location")
     workspace = process_workspace_config(yaml.safe_load((PRODUCTION_YAML.parent / "workspace.yaml").read_text()))

@@ -88,7 +88,8 @@ def test_llm_summaries_with_retries_and_failures(server, warehouse, partitions, 
     assert (metadata["cache_hits"], metadata["new_calls"], server.calls) == (0, 6, 6)  # a1 1 + a2 2 + a3 3
     assert "malformed_response" in metadata["failures_by_reason"] and "no_text" in metadata["failures_by_reason"]
     assert (metadata["backend"], metadata["model"]) == ("llm", "fake-model")
-    assert "Samuel García" in metadata["preview"] and "Floods in Monterrey" in metadata["preview"]
+    preview = " ".join(f"{r.data['title']} {r.data['summary']}" for r in metadata["preview"].records)
+    assert "Samuel García" in preview and "Floods in Monterrey" in preview
     assert _checks(result) == {"article_summaries_accounted": True, "article_summaries_not_empty": True}
     # The key reaches the server, never the metadata or the logs.
     assert server.log[0].headers["Authorization"] == f"Bearer {SECRET}"

@@ -140,6 +140,7 @@ def dagster_env(work: Path, llm_base_url: str, settings: SoakSettings) -> dict[s
         "ASKNEWS_LLM_TIMEOUT_S": str(settings.llm_timeout_s),
         "ASKNEWS_LLM_MAX_RETRIES": str(settings.max_retries),
         "ASKNEWS_LLM_CONCURRENCY": str(settings.llm_concurrency),
+        "ASKNEWS_PARTITIONS_PER_RUN": "1",  # one run per partition: the soak is about runs in flight
     }
 
 

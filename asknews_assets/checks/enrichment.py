@@ -1,6 +1,6 @@
 """Checks of the enrichment layer: summaries complete and non-empty, embeddings complete and unit-length.
 
-Each checks the partition being materialised only.
+Each checks the partitions the run materialises only.
 """
 
 
@@ -8,7 +8,8 @@ from dagster import AssetCheckExecutionContext, AssetCheckResult, asset_check
 
 from asknews_assets.assets.enrichment import ARTICLE_EMBEDDINGS, ARTICLE_SUMMARIES
 from asknews_assets.metadata import md
-from asknews_assets.partitions import ArticlePartition, article_partitions, partition_of
+from asknews_assets.checks import check_each_partition
+from asknews_assets.partitions import ArticlePartition, article_partitions
 from asknews_assets.resources.warehouse import Warehouse
 from asknews_assets.storage import table_exists
 
@@ -23,7 +24,7 @@ def _missing_tables(conn, tables) -> list[str]:
     asset=ARTICLE_SUMMARIES, partitions_def=article_partitions, blocking=True, description="no stored summary is empty"
 )
 def article_summaries_not_empty(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
-    return summaries_not_empty(warehouse, partition_of(context))
+    return check_each_partition(context, warehouse, summaries_not_empty)
 
 
 def summaries_not_empty(warehouse: Warehouse, partition: ArticlePartition) -> AssetCheckResult:
@@ -57,7 +58,7 @@ def summaries_not_empty(warehouse: Warehouse, partition: ArticlePartition) -> As
     description="every translated article of the partition is summarised or recorded as a failure, once",
 )
 def article_summaries_accounted(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
-    return summaries_accounted(warehouse, partition_of(context))
+    return check_each_partition(context, warehouse, summaries_accounted)
 
 
 def summaries_accounted(warehouse: Warehouse, partition: ArticlePartition) -> AssetCheckResult:
@@ -109,7 +110,7 @@ def summaries_accounted(warehouse: Warehouse, partition: ArticlePartition) -> As
     description="every summary of the partition has one unit-length embedding, all from one model",
 )
 def article_embeddings_complete(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
-    return embeddings_complete(warehouse, partition_of(context))
+    return check_each_partition(context, warehouse, embeddings_complete)
 
 
 def embeddings_complete(warehouse: Warehouse, partition: ArticlePartition) -> AssetCheckResult:

@@ -1,13 +1,14 @@
 """Checks of the raw layer: every record accounted for, no duplicate rows.
 
-Both check the partition being materialised only: a partition run does not re-read the whole table.
+Both check the partitions the run materialises only: a partition run does not re-read the whole table.
 """
 
 
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, asset_check
 
 from asknews_assets.assets.raw import RAW_ARTICLES
-from asknews_assets.partitions import ArticlePartition, article_partitions, partition_of
+from asknews_assets.checks import check_each_partition
+from asknews_assets.partitions import ArticlePartition, article_partitions
 from asknews_assets.resources.warehouse import Warehouse
 from asknews_assets.storage import table_exists
 
@@ -19,7 +20,7 @@ from asknews_assets.storage import table_exists
     description="accepted + rejected = read, and the partition holds what was accepted",
 )
 def raw_articles_accounted(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
-    return partition_accounting(warehouse, partition_of(context))
+    return check_each_partition(context, warehouse, partition_accounting)
 
 
 def partition_accounting(warehouse: Warehouse, partition: ArticlePartition) -> AssetCheckResult:
@@ -53,7 +54,11 @@ def partition_accounting(warehouse: Warehouse, partition: ArticlePartition) -> A
     description="no duplicate id, canonical URL or text within the partition",
 )
 def raw_articles_unique(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
-    partition = partition_of(context)
+    return check_each_partition(context, warehouse, partition_uniqueness)
+
+
+def partition_uniqueness(warehouse: Warehouse, partition: ArticlePartition) -> AssetCheckResult:
+    """The raw_articles_unique result for one partition."""
     with warehouse.get_connection() as conn:
         if not table_exists(conn, "raw_articles"):
             return AssetCheckResult(passed=False, metadata={"error": "raw_articles does not exist"})

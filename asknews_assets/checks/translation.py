@@ -1,13 +1,14 @@
 """Checks of the English layer: every raw article translated, declared languages confirmed.
 
-Both check the partition being materialised only.
+Both check the partitions the run materialises only.
 """
 
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, MetadataValue, asset_check
 
 from asknews_assets.assets.translation import TRANSLATED_ARTICLES
 from asknews_assets.metadata import md
-from asknews_assets.partitions import article_partitions, partition_of
+from asknews_assets.checks import check_each_partition
+from asknews_assets.partitions import ArticlePartition, article_partitions
 from asknews_assets.resources.warehouse import Warehouse
 from asknews_assets.storage import table_exists
 
@@ -22,7 +23,11 @@ MAX_LISTED = 50
 def translated_articles_language_matches(
     context: AssetCheckExecutionContext, warehouse: Warehouse
 ) -> AssetCheckResult:
-    partition = partition_of(context)
+    return check_each_partition(context, warehouse, language_matches)
+
+
+def language_matches(warehouse: Warehouse, partition: ArticlePartition) -> AssetCheckResult:
+    """The translated_articles_language_matches result for one partition."""
     where = [partition.country, partition.language]
     with warehouse.get_connection() as conn:
         if not table_exists(conn, "translated_articles"):
@@ -57,7 +62,11 @@ def translated_articles_language_matches(
     description="every raw article of the partition has a non-empty English text",
 )
 def translated_articles_complete(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
-    partition = partition_of(context)
+    return check_each_partition(context, warehouse, translations_complete)
+
+
+def translations_complete(warehouse: Warehouse, partition: ArticlePartition) -> AssetCheckResult:
+    """The translated_articles_complete result for one partition."""
     with warehouse.get_connection() as conn:
         if not table_exists(conn, "translated_articles") or not table_exists(conn, "raw_articles"):
             return AssetCheckResult(

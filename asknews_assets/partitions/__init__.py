@@ -7,6 +7,11 @@ hold about ten phantom pairs for each real one, which the UI would count as miss
 per-language backfill would fill with empty partitions. In the UI a language's partitions are the
 wildcard `fr-*` and a country's `*-BE`. Languages are the 12 of the AskNews-NER recipe. Every key is
 validated here before it reaches SQL or a file path.
+
+A backfill materialises up to ASKNEWS_PARTITIONS_PER_RUN partitions per run (default 8; Dagster's
+multi-run backfill policy): a partition of the sample corpus is seconds of work, while a run costs a
+process start and the model libraries' import, so one run per partition spent most of a backfill
+starting runs. The sensor's runs and single-partition launches still run one partition.
 """
 
 from __future__ import annotations
@@ -16,11 +21,15 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from dagster import DynamicPartitionsDefinition, Failure, StaticPartitionsDefinition
+from dagster import BackfillPolicy, DynamicPartitionsDefinition, Failure, StaticPartitionsDefinition
+
+from asknews_assets import settings
 
 LANGUAGES: tuple[str, ...] = ("en", "es", "pt", "de", "ru", "fr", "ar", "it", "uk", "no", "sv", "da")
 
 article_partitions = DynamicPartitionsDefinition(name="article_pairs")
+# Every country x language asset has this policy: assets with different policies run apart.
+article_backfill_policy = BackfillPolicy.multi_run(max_partitions_per_run=settings.partitions_per_run())
 
 _COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 
@@ -84,14 +93,15 @@ class ArticlePartition:
         return self.key
 
 
-def partition_of(context) -> ArticlePartition:
-    """The validated partition of a run of a country x language asset.
+def partitions_of(context) -> list[ArticlePartition]:
+    """The validated partitions of a run of a country x language asset or check: one, or several
+    when a backfill batches partitions into one run.
 
     Dagster accepts any string as a dynamic partition key, so this is the guard: an invalid key
     fails the step at once, and without retries, since retrying cannot make it valid.
     """
     try:
-        return ArticlePartition.from_key(context.partition_key)
+        return [ArticlePartition.from_key(key) for key in context.partition_keys]
     except InvalidPartitionKey as error:
         raise Failure(str(error), allow_retries=False) from error
 

@@ -19,15 +19,14 @@ from dagster import (
     sensor,
 )
 
+from asknews_assets.assets.raw import FINGERPRINTS, RAW_ARTICLES
 from asknews_assets.jobs import article_partition_job
 from asknews_assets.partitions import article_partitions
 from asknews_assets.resources.news_source import NewsSource
 from asknews_assets.sensors import default_status
 
-RAW_ARTICLES = AssetKey("raw_articles")
 # The last asset of article_partition_job: a pair is done when it was materialised after raw_articles.
 LAST_STAGE = AssetKey("article_embeddings")
-FINGERPRINT = "source_fingerprint"
 
 
 def plan_discovery(
@@ -56,8 +55,9 @@ def materialised_fingerprint(instance: DagsterInstance, partition: str) -> str |
     last = _latest(instance, LAST_STAGE, partition)
     if raw is None or last is None or last.storage_id < raw.storage_id:
         return None
-    value = raw.asset_materialization.metadata.get(FINGERPRINT) if raw.asset_materialization else None
-    return getattr(value, "value", None)
+    recorded = raw.asset_materialization.metadata.get(FINGERPRINTS) if raw.asset_materialization else None
+    fingerprints = getattr(recorded, "value", None)
+    return fingerprints.get(partition) if isinstance(fingerprints, dict) else None
 
 
 @sensor(
