@@ -35,6 +35,8 @@ class TranslatedArticlesConfig(Config):
     kinds={"duckdb", "ctranslate2", "python"},
     tags={"stage": "translation"},
     code_version="2",
+    # Bounds translation steps across runs where the instance sets a limit (deploy/production).
+    pool="translation",
 )
 def translated_articles(
     context: AssetExecutionContext, config: TranslatedArticlesConfig, translator: Translator, warehouse: Warehouse
