@@ -103,6 +103,11 @@ def png(figure: Any) -> MetadataValue:
     return MetadataValue.md(f"![plot](data:image/png;base64,{encoded})")
 
 
+def largest_title(what: str, shown: int, total: int) -> str:
+    """A plot title that says how many bars of how many it shows."""
+    return what if shown >= total else f"{what} (largest {shown} of {total})"
+
+
 def bar_plot(counts: Mapping[str, float], title: str, xlabel: str = "", ylabel: str = "count") -> MetadataValue:
     import matplotlib
 

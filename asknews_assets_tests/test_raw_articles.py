@@ -114,3 +114,20 @@ def test_a_batched_backfill_run_materialises_and_checks_each_partition(tmp_path,
     assert set(materialization.metadata["source_fingerprints"].value) == {"es-AR", "es-MX"}
     for evaluation in result.get_asset_check_evaluations():
         assert evaluation.passed and evaluation.metadata["partitions_checked"].value == 2, evaluation
+
+
+def test_a_batched_check_fails_when_one_of_its_partitions_fails(tmp_path, warehouse, instance):
+    from types import SimpleNamespace
+
+    from asknews_assets.checks import check_each_partition
+
+    instance.add_dynamic_partitions("article_pairs", ["es-AR", "es-MX"])
+    source = write_corpus(tmp_path / "corpus", {"es/MX.jsonl": [article("a")], "es/AR.jsonl": [article("c", "AR")]})
+    assert _materialize(source, warehouse, instance, "es-AR").success and _materialize(source, warehouse, instance).success
+    with warehouse.get_connection() as conn:
+        conn.execute("DELETE FROM raw_articles WHERE country = 'MX'")
+    run = SimpleNamespace(partition_keys=["es-AR", "es-MX"])
+    result = check_each_partition(run, warehouse, partition_accounting)
+    assert not result.passed and result.metadata["failed_partitions"].value == "es-MX"
+    rows = {r.data["partition"]: r.data for r in result.metadata["by_partition"].value.records}
+    assert rows["es-AR"]["passed"] and (rows["es-MX"]["passed"], rows["es-MX"]["stored"]) == (False, 0)

@@ -288,7 +288,9 @@ def model_evaluation(
     f1 = f1.reindex(index=[name for name, _, _ in suites], columns=["base", "finetuned"])
     f1["delta"] = f1["finetuned"] - f1["base"]
     external = f1.drop(index=[name for name in DATASET_BENCHMARKS if name in f1.index])
-    averages = {"average (all)": f1.mean(), "average (external benchmarks)": external.mean()}
+    averages = {"average (all)": f1.mean()}
+    if not external.empty:  # no external benchmark folder: no empty average row
+        averages["average (external benchmarks)"] = external.mean()
     comparison = pd.concat([f1, pd.DataFrame(averages).T]).rename_axis("benchmark").reset_index().round(4)
     per_type = [{"type": label, **values} for label, values in sorted(test_per_type.items())]
     return MaterializeResult(
