@@ -14,7 +14,7 @@ import sys
 
 import duckdb
 import pytest
-from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatus, EventRecordsFilter, RunsFilter
+from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 
 from asknews_assets.settings import PROJECT_ROOT
 from asknews_assets_tests.conftest import article, write_corpus
@@ -34,6 +34,7 @@ from asknews_assets_tests.dagster_processes import (
 pytestmark = pytest.mark.e2e
 
 FRENCH_COUNTRIES = ["BE", "CA", "CI", "FR", "SN"]
+ARTICLE_ASSETS = ["raw_articles", "translated_articles", "article_summaries", "article_embeddings"]
 
 
 def _corpus(root):
@@ -63,7 +64,8 @@ def test_per_language_backfill_through_the_webserver(tmp_path):
             assert result["addDynamicPartition"]["__typename"] == "AddDynamicPartitionSuccess"
         params = {
             "partitionNames": [f"fr-{country}" for country in FRENCH_COUNTRIES],
-            "assetSelection": [{"path": ["raw_articles"]}],
+            # The whole article chain: runs last long enough (the embedding model loads) to overlap.
+            "assetSelection": [{"path": [a]} for a in ARTICLE_ASSETS],
             "title": "French, all countries",
         }
         launched = server.graphql(LAUNCH_BACKFILL, {"params": params})["launchPartitionBackfill"]
@@ -113,7 +115,6 @@ def _max_overlap(intervals):
     return best
 
 
-ARTICLE_ASSETS = ["raw_articles", "translated_articles", "article_summaries", "article_embeddings"]
 DEMO_CORPUS = {
     "fr/BE.jsonl": ("BE", "fr", "Le gouvernement belge a annoncé un nouveau budget pour les écoles de Bruxelles."),
     "fr/CI.jsonl": ("CI", "fr", "Le port d'Abidjan a enregistré une hausse du trafic de conteneurs cette année."),
@@ -191,9 +192,7 @@ def test_ui_on_the_demo_instance_reruns_nothing_and_a_language_backfill_fills_it
             assert (tags["dagster/asset_partition_range_start"], tags["dagster/asset_partition_range_end"]) == ("fr-BE", "fr-SN")
             run_ids = {run.run_id for run in runs}
             for name in ARTICLE_ASSETS:
-                records = instance.get_event_records(
-                    EventRecordsFilter(DagsterEventType.ASSET_MATERIALIZATION, asset_key=AssetKey(name))
-                )
+                records = instance.fetch_materializations(AssetKey(name), limit=1000).records
                 in_backfill = sorted(r.partition_key for r in records if r.run_id in run_ids)
                 assert in_backfill == sorted(french), name
             checks = [e for run_id in run_ids for e in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)]

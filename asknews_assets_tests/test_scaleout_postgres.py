@@ -119,8 +119,8 @@ def test_partition_materialised_through_the_production_instance(tmp_path, postgr
             (run_id, "ASSET_MATERIALIZATION"),
         )
         assert cursor.fetchall() == [(AssetKey("raw_articles").to_string(), "fr-FR")]
-        cursor.execute("SELECT partition FROM dynamic_partitions WHERE partitions_def_name = 'country'")
-        assert cursor.fetchall() == [("FR",)]
+        cursor.execute("SELECT partition FROM dynamic_partitions WHERE partitions_def_name = 'article_pairs'")
+        assert cursor.fetchall() == [("fr-FR",)]
 
     with DagsterInstance.from_config(str(home)) as instance:
         assert instance.get_run_by_id(run_id).status == DagsterRunStatus.SUCCESS
