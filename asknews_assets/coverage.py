@@ -59,7 +59,7 @@ def partition_gaps(
     `materialized` maps an asset name to {partition key: storage id of its latest materialisation}
     (ids grow with time); None when no Dagster instance is at hand (then only counts are compared).
     """
-    key = f"{row['country']}|{row['language']}"
+    key = f"{row['language']}-{row['country']}"  # the partition key (language-COUNTRY)
     gaps: list[str] = []
     inflow, previous = row["accepted"], RAW_ASSET
     failed_column = {"translated": "translation_failed", "summarised": "summary_failed"}

@@ -3,6 +3,11 @@
 Assets, checks and sensors are collected from their packages, and resources from every module of
 `asknews_assets.resources` that offers `resources_for(deployment)`, so a new stage is added by
 adding its modules, not by editing a central list.
+
+Every run executes its steps in the run's own process (the in_process executor), jobs and the UI's
+asset backfills alike: a partition run is a few short steps, and a process per step would import
+the model libraries once per step (tens of seconds each on a small machine). A production
+deployment sets its own executor here (see deploy/production/README.md).
 """
 
 import pkgutil
@@ -10,12 +15,16 @@ from importlib import import_module
 
 from dagster import (
     Definitions,
+    AssetSpec,
     SensorDefinition,
+    in_process_executor,
     load_asset_checks_from_package_module,
     load_assets_from_package_module,
+    map_asset_specs,
 )
 
 from asknews_assets import assets, checks, jobs, sensors
+from asknews_assets.metadata import OWNERS
 from asknews_assets.resources import build_resources
 
 
@@ -27,10 +36,18 @@ def _definitions_in(package, kind: type) -> list:
     return found
 
 
+def _owned_and_versioned(spec: AssetSpec) -> AssetSpec:
+    """Every asset has owners and a code version, so the UI shows who answers for it and marks it
+    stale when its code version is bumped or an upstream asset changes. An asset whose logic changes
+    raises its own `code_version` in its decorator; those without one are at version 1."""
+    return spec.replace_attributes(owners=spec.owners or OWNERS, code_version=spec.code_version or "1")
+
+
 defs = Definitions(
-    assets=load_assets_from_package_module(assets),
+    assets=map_asset_specs(_owned_and_versioned, load_assets_from_package_module(assets)),
     asset_checks=load_asset_checks_from_package_module(checks),
     jobs=jobs.ALL_JOBS,
     sensors=_definitions_in(sensors, SensorDefinition),
     resources=build_resources(),
+    executor=in_process_executor,
 )

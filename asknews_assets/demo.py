@@ -8,6 +8,7 @@ and was skipped, and exits non-zero when anything failed.
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import time
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from dagster import AssetCheckSeverity, DagsterInstance, Definitions
 
 from asknews_assets import settings
-from asknews_assets.partitions import ArticlePartition, country_partitions
+from asknews_assets.partitions import ArticlePartition, article_partitions
 from asknews_assets.storage import table_exists
 
 # Jobs that follow the per-partition ones, in graph order, with their partition (None: unpartitioned).
@@ -148,7 +149,14 @@ def format_summary(summary: RunSummary, unroutable: Sequence = ()) -> str:
     return "\n".join(lines)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--partitions-only",
+        action="store_true",
+        help="materialise the country x language partitions only, not the dataset, model and publish jobs",
+    )
+    args = parser.parse_args(argv)
     if "DAGSTER_HOME" not in os.environ:
         raise SystemExit("set DAGSTER_HOME (the Makefile sets it to data/dagster_home)")
     from asknews_assets.definitions import defs
@@ -158,8 +166,9 @@ def main() -> int:
     partitions = source.list_partitions()
     unroutable = source.unroutable()
     countries = sorted({p.country for p in partitions})
-    if countries:
-        instance.add_dynamic_partitions(country_partitions.name, countries)
+    # Only the pairs the source holds are partitions (the discovery sensor registers the same keys).
+    if partitions:
+        instance.add_dynamic_partitions(article_partitions.name, sorted(str(p) for p in partitions))
     print(f"source {source.backend}: {len(partitions)} country x language partitions, {len(countries)} countries")
     if not partitions:
         print(format_summary(RunSummary(), unroutable))
@@ -169,7 +178,8 @@ def main() -> int:
         )
 
     started = time.monotonic()
-    summary = run_graph(defs, instance, partitions, progress=lambda line: print(line, flush=True))
+    jobs = () if args.partitions_only else WHOLE_GRAPH_JOBS
+    summary = run_graph(defs, instance, partitions, jobs, progress=lambda line: print(line, flush=True))
 
     print(f"\nDone in {time.monotonic() - started:.0f}s.")
     with defs.resources["warehouse"].get_connection() as conn:

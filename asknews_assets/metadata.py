@@ -7,7 +7,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
-from dagster import MetadataValue
+from dagster import MetadataValue, TableColumn, TableColumnConstraints, TableRecord, TableSchema
+
+
+# Who answers for the assets (shown on every asset in the UI; Dagster takes emails or team:<name>).
+OWNERS = ["team:news-data"]
 
 from asknews_assets.publication.markup import Markup, escape_markdown
 
@@ -45,6 +49,54 @@ def counts_md(counts: Mapping[str, int] | Iterable[tuple[str, int]], key: str = 
     return md([{key: k, value: v} for k, v in items], max_rows=100)
 
 
+def _ddl_columns(ddl: str) -> list[str]:
+    """Top-level comma-separated column definitions of a DDL body (commas inside brackets kept)."""
+    parts, depth, current = [], 0, ""
+    for char in ddl:
+        depth += char in "(["
+        depth -= char in ")]"
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [part.strip() for part in [*parts, current] if part.strip()]
+
+
+def column_schema(ddl: str) -> TableSchema:
+    """The `dagster/column_schema` of a warehouse table, from the DDL body that creates it."""
+    columns = []
+    for definition in _ddl_columns(ddl):
+        name, _, rest = definition.partition(" ")
+        not_null = rest.upper().endswith("NOT NULL")
+        column_type = rest[: -len("NOT NULL")].strip() if not_null else rest.strip()
+        columns.append(TableColumn(name, column_type, constraints=TableColumnConstraints(nullable=not not_null)))
+    return TableSchema(columns=columns)
+
+
+def _plain(value: Any, width: int) -> str | int | float | bool | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return round(value, 4) if isinstance(value, float) else int(value)
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars
+        return _plain(value.item(), width)
+    return _cell(value, width)
+
+
+def table_preview(rows: pd.DataFrame | Sequence[Mapping[str, Any]], max_rows: int = 10, width: int = 120) -> MetadataValue:
+    """First rows as a table the UI renders with its columns (TableMetadataValue), texts shortened."""
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    head = frame.head(max_rows)
+    records = [TableRecord({c: _plain(row[c], width) for c in head.columns}) for _, row in head.iterrows()]
+    kinds = {c: "number" if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]) else "string"
+             for c in frame.columns}  # fmt: skip
+    schema = TableSchema(columns=[TableColumn(str(c), kinds[c]) for c in frame.columns])
+    return MetadataValue.table(records=records, schema=schema)
+
+
 def png(figure: Any) -> MetadataValue:
     """A matplotlib figure as an inline image (markdown with a data URI), closed afterwards."""
     import base64
@@ -56,6 +108,11 @@ def png(figure: Any) -> MetadataValue:
     plt.close(figure)
     encoded = base64.b64encode(buffer.getvalue()).decode()
     return MetadataValue.md(f"![plot](data:image/png;base64,{encoded})")
+
+
+def largest_title(what: str, shown: int, total: int) -> str:
+    """A plot title that says how many bars of how many it shows."""
+    return what if shown >= total else f"{what} (largest {shown} of {total})"
 
 
 def bar_plot(counts: Mapping[str, float], title: str, xlabel: str = "", ylabel: str = "count") -> MetadataValue:

@@ -99,6 +99,14 @@ def deployment() -> str:
     return value
 
 
+def partitions_per_run() -> int:
+    """How many country x language partitions a backfill run materialises (ASKNEWS_PARTITIONS_PER_RUN)."""
+    value = os.environ.get("ASKNEWS_PARTITIONS_PER_RUN", "8")
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"ASKNEWS_PARTITIONS_PER_RUN must be a whole number of at least 1, not {value!r}")
+    return int(value)
+
+
 def cache_dir() -> Path:
     """Converted translation models, downloaded base models, benchmark fixtures."""
     return data_dir() / "cache"

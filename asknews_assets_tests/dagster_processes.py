@@ -20,12 +20,12 @@ from dagster import DagsterInstance, DagsterRunStatus
 
 from asknews_assets.settings import PROJECT_ROOT
 
-REPOSITORY = {"repositoryLocationName": "asknews_assets.definitions", "repositoryName": "__repository__"}
+REPOSITORY = {"repositoryLocationName": "asknews_assets", "repositoryName": "__repository__"}
 GRAPHQL_TIMEOUT = 180  # launching loads the code location; slow on a busy 2-core machine
 
 ADD_PARTITION = """
 mutation($repositorySelector: RepositorySelector!, $key: String!) {
-  addDynamicPartition(repositorySelector: $repositorySelector, partitionsDefName: "country", partitionKey: $key) {
+  addDynamicPartition(repositorySelector: $repositorySelector, partitionsDefName: "article_pairs", partitionKey: $key) {
     __typename
   }
 }"""
@@ -75,6 +75,29 @@ BACKFILL_STATUS = """
 query($id: String!) {
   partitionBackfillOrError(backfillId: $id) { ... on PartitionBackfill { status } }
 }"""
+SENSOR_TICKS = """
+query($selector: SensorSelector!) {
+  sensorOrError(sensorSelector: $selector) {
+    __typename
+    ... on Sensor { sensorState { status ticks(limit: 20) { status skipReason runIds error { message } } } }
+  }
+}"""
+# What the asset page shows: the partition keys and the counts of the partitions bar.
+ASSET_PARTITIONS = """
+query($key: AssetKeyInput!) {
+  assetNodeOrError(assetKey: $key) {
+    ... on AssetNode {
+      partitionKeysByDimension { name partitionKeys }
+      partitionStats { numMaterialized numPartitions numFailed numMaterializing }
+    }
+  }
+}"""
+
+
+def ui_wildcard(keys: list[str], pattern: str) -> list[str]:
+    """The partitions the UI's partition text box selects for `prefix*suffix` (e.g. `fr-*`), in order."""
+    prefix, _, suffix = pattern.partition("*")
+    return [key for key in keys if key.startswith(prefix) and key.endswith(suffix)]
 
 
 def free_port() -> int:
@@ -123,20 +146,29 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def dagster_processes(home: Path, env: dict[str, str], daemon: bool = True) -> Iterator[DagsterServer]:
-    """Webserver (and daemon) on 127.0.0.1 over the repository's workspace, with DAGSTER_HOME=home."""
+def dagster_processes(
+    home: Path,
+    env: dict[str, str],
+    daemon: bool = True,
+    root: Path = PROJECT_ROOT,
+    location: str = REPOSITORY["repositoryLocationName"],
+) -> Iterator[DagsterServer]:
+    """Webserver (and daemon) on 127.0.0.1 over the workspace of the code at `root` (this checkout
+    unless a benchmark compares another version), with DAGSTER_HOME=home."""
     home.mkdir(parents=True, exist_ok=True)
-    shutil.copy(PROJECT_ROOT / "deploy" / "local" / "dagster.yaml", home / "dagster.yaml")
+    shutil.copy(root / "deploy" / "local" / "dagster.yaml", home / "dagster.yaml")
     # The webserver and the daemon both create missing storages when they start; on a fresh home
     # they can race ("table alembic_version already exists") and one dies. Create them first.
     with DagsterInstance.from_config(str(home)) as instance:
         instance.get_runs(limit=1)
-        instance.get_dynamic_partitions("country")
+        instance.get_dynamic_partitions("article_pairs")
         instance.all_instigator_state()
     port = free_port()
     full_env = {**os.environ, **env, "DAGSTER_HOME": str(home), "PYTHONUNBUFFERED": "1"}
+    if root != PROJECT_ROOT:
+        full_env["PYTHONPATH"] = str(root)
     bin_dir = Path(sys.executable).parent
-    workspace = str(PROJECT_ROOT / "workspace.yaml")
+    workspace = str(root / "workspace.yaml")
     logs = home / "logs"
     logs.mkdir(exist_ok=True)
     commands = [[str(bin_dir / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port), "-w", workspace]]
@@ -147,7 +179,7 @@ def dagster_processes(home: Path, env: dict[str, str], daemon: bool = True) -> I
         for command in commands:
             log = open(logs / f"{Path(command[0]).name}.log", "wb")
             processes.append(
-                subprocess.Popen(command, cwd=PROJECT_ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                subprocess.Popen(command, cwd=root, env=full_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
             )
         server = DagsterServer(f"http://127.0.0.1:{port}", home)
         deadline = time.monotonic() + 120
@@ -159,19 +191,19 @@ def dagster_processes(home: Path, env: dict[str, str], daemon: bool = True) -> I
                 if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
                     raise RuntimeError(f"webserver did not start; see {logs}") from None
                 time.sleep(0.5)
-        wait_for_code_location(server)
+        wait_for_code_location(server, location)
         yield server
     finally:
         for process in processes:
             _stop(process)
 
 
-def wait_for_code_location(server: DagsterServer, timeout: float = 180) -> None:
+def wait_for_code_location(server: DagsterServer, location: str, timeout: float = 180) -> None:
     """Mutations on a location that is still loading are answered with UnauthorizedError."""
 
     def loaded():
         entries = server.graphql(WORKSPACE, timeout=GRAPHQL_TIMEOUT)["workspaceOrError"]["locationEntries"]
-        entry = next(e for e in entries if e["name"] == REPOSITORY["repositoryLocationName"])
+        entry = next(e for e in entries if e["name"] == location)
         if entry["loadStatus"] == "LOADED":
             assert entry["locationOrLoadError"]["__typename"] == "RepositoryLocation", entry
             return True
@@ -191,12 +223,7 @@ def wait_for(predicate, timeout: float, what: str, interval: float = 0.25):
 
 def partition_launch_params(job: str, partition: str, assets: list[str]) -> dict:
     """What the UI sends to launch one partition of a job, restricted to some assets."""
-    country, _, language = partition.rpartition("|")
-    tags = {
-        "dagster/partition": partition,
-        "dagster/partition/country": country,
-        "dagster/partition/language": language,
-    }
+    tags = {"dagster/partition": partition}
     return {
         "selector": {**REPOSITORY, "jobName": job, "assetSelection": [{"path": [a]} for a in assets]},
         "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in tags.items()]},

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import httpx
 import pytest
 from asknews_sdk.errors import ServiceUnavailableError
-from dagster import EnvVar, SkipReason, build_sensor_context, materialize
+from dagster import EnvVar, build_sensor_context, materialize
 
 from asknews_assets.assets.raw import raw_articles
 from asknews_assets.ingest.articles import RejectReason, ingest_partition
@@ -73,7 +73,7 @@ def test_list_partitions_finds_the_valid_pairs_once_per_window(api):
 
 def test_configured_countries_need_no_search(api):
     source = _source(api, countries=["MX", "AR"], languages=["es", "en"])
-    assert [str(p) for p in source.list_partitions()] == ["AR|en", "AR|es", "MX|en", "MX|es"]
+    assert [str(p) for p in source.list_partitions()] == ["en-AR", "es-AR", "en-MX", "es-MX"]
     assert api.search_requests == [] and api.token_requests == 0
 
 
@@ -83,10 +83,11 @@ def test_discovery_sensor_runs_each_pair_once_per_window(api, instance):
         return news_source_discovery_sensor(context)
 
     first = evaluate()
-    assert [r.partition_keys for r in first.dynamic_partitions_requests] == [["FR", "MX"]]
-    assert [r.partition_key for r in first.run_requests] == ["FR|fr", "MX|es", "MX|pt"]
-    instance.add_dynamic_partitions("country", ["FR", "MX"])
-    assert isinstance(evaluate(first.cursor), SkipReason)
+    assert [r.partition_keys for r in first.dynamic_partitions_requests] == [["es-MX", "fr-FR", "pt-MX"]]
+    assert [r.partition_key for r in first.run_requests] == ["es-MX", "fr-FR", "pt-MX"]
+    instance.add_dynamic_partitions("article_pairs", ["es-MX", "fr-FR", "pt-MX"])
+    again = evaluate(first.cursor)
+    assert again.skip_reason and not again.run_requests
 
 
 def test_read_partition_pages_through_the_window_and_maps_fields(api):
@@ -135,7 +136,7 @@ def test_ingest_accepts_the_good_articles_and_rejects_the_bad_with_reasons(api):
     assert [a.article_id[-1] for a in result.accepted] == ["1", "2", "3", "7"]
     assert [(r.source_location, r.reason, r.detail) for r in result.rejected] == [
         ("asknews:MX/es/page1#4", RejectReason.INVALID_COUNTRY, "'ZZ'"),
-        ("asknews:MX/es/page2#1", RejectReason.LANGUAGE_MISMATCH, "pt in partition MX|es"),
+        ("asknews:MX/es/page2#1", RejectReason.LANGUAGE_MISMATCH, "pt in partition es-MX"),
         ("asknews:MX/es/page2#2", RejectReason.MISSING_FIELD, "text"),
     ]
     assert result.accepted[0].pub_date == datetime(2024, 3, 1, 16, tzinfo=timezone.utc)
@@ -191,11 +192,11 @@ def test_api_key_replaces_the_client_credentials(api):
 def test_raw_articles_from_asknews_without_leaking_the_secret(api, warehouse, instance, monkeypatch, capfd):
     monkeypatch.setenv("ASKNEWS_CLIENT_ID", CLIENT_ID)
     monkeypatch.setenv("ASKNEWS_CLIENT_SECRET", CLIENT_SECRET)
-    instance.add_dynamic_partitions("country", ["MX"])
+    instance.add_dynamic_partitions("article_pairs", ["es-MX"])
     source = _source(api, client_id=EnvVar("ASKNEWS_CLIENT_ID"), client_secret=EnvVar("ASKNEWS_CLIENT_SECRET"))
 
     result = materialize(
-        [raw_articles], partition_key="MX|es", resources={"source": source, "warehouse": warehouse}, instance=instance
+        [raw_articles], partition_key="es-MX", resources={"source": source, "warehouse": warehouse}, instance=instance
     )
 
     assert result.success and api.token_requests == 1  # the fake only grants a token for the right secret

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from dagster import AssetKey, MultiPartitionsDefinition
+from dagster import AssetKey, DynamicPartitionsDefinition
 
 from asknews_assets.definitions import defs
 from asknews_assets.resources.news_source import FileNewsSource
@@ -16,9 +16,10 @@ def test_definitions_load_with_the_expected_graph():
     keys = set(repository.asset_graph.get_all_asset_keys())
     assert AssetKey("raw_articles") in keys
     raw = repository.asset_graph.get(AssetKey("raw_articles"))
-    assert isinstance(raw.partitions_def, MultiPartitionsDefinition)
-    assert [d.name for d in raw.partitions_def.partitions_defs] == ["country", "language"]
+    assert isinstance(raw.partitions_def, DynamicPartitionsDefinition) and raw.partitions_def.name == "article_pairs"
     assert repository.has_job("article_partition_job")
+    # Every run, the UI's asset backfills included, executes its steps in the run's process.
+    assert {job.executor_def.name for job in repository.get_all_jobs()} == {"in_process"}
     assert "news_source_discovery_sensor" in {s.name for s in repository.sensor_defs}
 
 

@@ -38,7 +38,7 @@ def test_a_failing_partition_does_not_stop_the_others_and_the_summary_says_why(t
         },
     )
     partitions = source.list_partitions()
-    instance.add_dynamic_partitions("country", sorted({p.country for p in partitions}))
+    instance.add_dynamic_partitions("article_pairs", sorted(str(p) for p in partitions))
     lines: list[str] = []
     summary = run_graph(
         _definitions(source, warehouse), instance, partitions, jobs=[("dataset_job", None), ("model_job", "small")],
@@ -46,7 +46,7 @@ def test_a_failing_partition_does_not_stop_the_others_and_the_summary_says_why(t
     )  # fmt: skip
 
     status = {o.partition: o.status for o in summary.partitions}
-    assert status == {"EG|ar": SUCCEEDED, "MX|es": FAILED, "AR|es": SUCCEEDED}  # the one after the failure ran too
+    assert status == {"ar-EG": SUCCEEDED, "es-MX": FAILED, "es-AR": SUCCEEDED}  # the one after the failure ran too
     [failed] = [o for o in summary.partitions if o.status == FAILED]
     assert failed.reason.startswith("translated_articles: ") and "ASKNEWS_MISSING_ENGLISH" in failed.reason
     # The dataset build refuses the gap the failed partition left; the model job depends on it: skipped.
@@ -54,24 +54,24 @@ def test_a_failing_partition_does_not_stop_the_others_and_the_summary_says_why(t
     assert dataset.status == FAILED and "check article_supply_complete: 1 of 3 partitions have gaps" in dataset.reason
     assert (model.status, model.reason) == (SKIPPED, "dataset_job failed")
     assert summary.exit_code == 1
-    assert any("MX|es FAILED: translated_articles" in line for line in lines)
+    assert any("es-MX FAILED: translated_articles" in line for line in lines)
 
     text = format_summary(summary)
     assert "Partitions: 2 succeeded, 1 failed, 0 skipped (of 3)" in text
-    assert "failed MX|es: translated_articles:" in text
+    assert "failed es-MX: translated_articles:" in text
     assert "Whole-graph jobs: 0 succeeded, 1 failed, 1 skipped" in text
 
 
 def test_no_partition_succeeding_skips_every_whole_graph_job(tmp_path, instance, warehouse):
     source = write_corpus(tmp_path / "corpus", {"es/MX.jsonl": [article("mx-1", eng_text=None)]})
-    instance.add_dynamic_partitions("country", ["MX"])
+    instance.add_dynamic_partitions("article_pairs", ["es-MX"])
     summary = run_graph(_definitions(source, warehouse), instance, [ArticlePartition("MX", "es")], jobs=[("dataset_job", None)])
     assert [o.status for o in summary.partitions] == [FAILED]
     assert [(o.status, o.reason) for o in summary.jobs] == [(SKIPPED, "no partition succeeded")]
 
 
 def test_a_clean_run_exits_zero_and_lists_unroutable_files():
-    summary = RunSummary(partitions=[Outcome("article_partition_job", "FR|fr", SUCCEEDED)], jobs=[Outcome("dataset_job", None, SUCCEEDED)])
+    summary = RunSummary(partitions=[Outcome("article_partition_job", "fr-FR", SUCCEEDED)], jobs=[Outcome("dataset_job", None, SUCCEEDED)])
     assert summary.exit_code == 0
     text = format_summary(summary, [Unroutable("src/nl/NL.jsonl", "nl", "language 'nl' is not one of the platform's languages", 7)])
     assert "Unroutable source files (not read): 1, 7 records" in text and "src/nl/NL.jsonl" in text

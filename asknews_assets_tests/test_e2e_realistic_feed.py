@@ -38,8 +38,8 @@ def test_the_main_job_over_a_realistic_feed(tmp_path):
     out = done.stdout
 
     # Which partitions must fail: those holding an accepted non-English article without English.
-    failing = sorted({f"{r['country']}|{r['language']}" for r in truth if r["expected"] == "accepted" and not r["has_english"]})
-    partitions = sorted({f"{r['country']}|{r['language']}" for r in truth if r["expected"] != "unroutable"})
+    failing = sorted({f"{r['language']}-{r['country']}" for r in truth if r["expected"] == "accepted" and not r["has_english"]})
+    partitions = sorted({f"{r['language']}-{r['country']}" for r in truth if r["expected"] != "unroutable"})
     assert failing and len(failing) < len(partitions)
     assert done.returncode == 1, out[-3000:] + done.stderr[-3000:]
     assert f"Partitions: {len(partitions) - len(failing)} succeeded, {len(failing)} failed, 0 skipped (of {len(partitions)})" in out

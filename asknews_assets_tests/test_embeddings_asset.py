@@ -4,7 +4,7 @@ import pytest
 from dagster import materialize
 
 from asknews_assets.assets.enrichment import article_embeddings, article_summaries
-from asknews_assets.checks.enrichment import article_embeddings_complete
+from asknews_assets.checks.enrichment import article_embeddings_complete, embeddings_complete
 from asknews_assets.partitions import ArticlePartition
 from asknews_assets.resources.embedding import SentenceTransformerEmbedder
 from asknews_assets.resources.summarization import ExtractiveSummarizer
@@ -20,14 +20,14 @@ ARTICLES = {
 
 @pytest.fixture
 def partitions(instance):
-    instance.add_dynamic_partitions("country", ["MX"])
+    instance.add_dynamic_partitions("article_pairs", ["es-MX"])
     return instance
 
 
 def _materialize(warehouse, instance, embedder):
     return materialize(
         [article_summaries, article_embeddings, article_embeddings_complete],
-        partition_key="MX|es",
+        partition_key="es-MX",
         resources={"summarizer": ExtractiveSummarizer(), "embedder": embedder, "warehouse": warehouse},
         instance=instance,
     )
@@ -66,11 +66,11 @@ def test_embedding_check_fails_on_a_missing_or_denormalised_embedding(warehouse,
     assert _materialize(warehouse, partitions, SentenceTransformerEmbedder()).success
     with warehouse.get_connection() as conn:
         conn.execute("UPDATE article_embeddings SET embedding = list_transform(embedding::FLOAT[], lambda x: x * 2)::FLOAT[384] WHERE article_id = 'a1'")
-    assert article_embeddings_complete(warehouse=warehouse).metadata["not_unit_length"].value == 1
+    assert embeddings_complete(warehouse, MX_ES).metadata["not_unit_length"].value == 1
     with warehouse.get_connection() as conn:
         conn.execute("DELETE FROM article_embeddings WHERE article_id = 'a1'")
-    check = article_embeddings_complete(warehouse=warehouse)
-    assert not check.passed and check.metadata["partitions_mismatched"].value == 1
+    check = embeddings_complete(warehouse, MX_ES)
+    assert not check.passed and check.metadata["articles_mismatched"].value == 1
 
 
 def test_a_model_of_another_dimension_is_refused(warehouse, partitions):

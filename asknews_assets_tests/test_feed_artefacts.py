@@ -94,14 +94,14 @@ def test_ingest_records_artefacts_truncation_and_licences():
 
 def _raw(instance, warehouse, source, **config):
     return materialize(
-        [raw_articles], partition_key="MX|es", instance=instance,
+        [raw_articles], partition_key="es-MX", instance=instance,
         resources={"source": source, "warehouse": warehouse},
         run_config={"ops": {"raw_articles": {"config": config}}} if config else None,
     )  # fmt: skip
 
 
 def test_raw_articles_stores_the_flags_and_the_config_switches_cleaning(tmp_path, instance, warehouse):
-    instance.add_dynamic_partitions("country", ["MX"])
+    instance.add_dynamic_partitions("article_pairs", ["es-MX"])
     source = write_corpus(tmp_path / "src", {"es/MX.jsonl": [article("a", text="El consejo aprobó el plan... [+7013 chars]")]})
     source = FileNewsSource(directory=source.directory, license="cc-by-4.0")
     result = _raw(instance, warehouse, source)
@@ -122,7 +122,7 @@ def test_a_warehouse_from_before_the_new_columns_takes_new_partitions(tmp_path, 
     assert old_ddl != RAW_ARTICLES_DDL
     with warehouse.get_connection() as conn:
         conn.execute(f"CREATE TABLE raw_articles ({old_ddl})")
-    instance.add_dynamic_partitions("country", ["MX"])
+    instance.add_dynamic_partitions("article_pairs", ["es-MX"])
     assert _raw(instance, warehouse, write_corpus(tmp_path / "src", {"es/MX.jsonl": [article("a")]})).success
     with warehouse.get_connection() as conn:
         assert conn.execute("SELECT article_id, truncated FROM raw_articles").fetchall() == [("a", False)]

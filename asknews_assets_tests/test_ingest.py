@@ -142,7 +142,7 @@ def test_source_lists_only_valid_partitions(tmp_path):
         {"es/MX.jsonl": [article("a")], "en/US.jsonl": [article("b", "US", "en")], "xx/MX.jsonl": [], "es/mexico.jsonl": []},
     )
     (tmp_path / "es" / "notes.txt").write_text("ignored")
-    assert [str(p) for p in source.list_partitions()] == ["MX|es", "US|en"]
+    assert [str(p) for p in source.list_partitions()] == ["es-MX", "en-US"]
     assert sorted(p.rsplit("/", 2)[-2] + "/" + p.rsplit("/", 1)[-1] for p in source.unroutable_files()) == [
         "es/mexico.jsonl",
         "xx/MX.jsonl",
@@ -170,7 +170,7 @@ def test_symlinks_are_never_followed_out_of_the_source_folder(tmp_path):
     source = write_corpus(tmp_path / "corpus", {"es/MX.jsonl": [article("a")]})
     (tmp_path / "corpus" / "es" / "AR.jsonl").symlink_to(outside)
     (tmp_path / "corpus" / "es" / "MX.leak.jsonl").symlink_to(outside)
-    assert [str(p) for p in source.list_partitions()] == ["MX|es"]
+    assert [str(p) for p in source.list_partitions()] == ["es-MX"]
     assert [a.article_id for a in ingest_partition(source.read_partition(MX_ES), MX_ES).accepted] == ["a"]
     assert len(source.unroutable_files()) == 2
 

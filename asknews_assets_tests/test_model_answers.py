@@ -88,7 +88,7 @@ MX_ES = ArticlePartition("MX", "es")
 def test_runaway_and_unstorable_summaries_fail_per_article(warehouse, instance):
     """A megabyte answer, one far over the word budget and one with a lone surrogate each fail their
     article with a reason; the others are summarised and the step succeeds (nothing is cached for them)."""
-    instance.add_dynamic_partitions("country", ["MX"])
+    instance.add_dynamic_partitions("article_pairs", ["es-MX"])
     write_translated_articles(
         warehouse,
         MX_ES,
@@ -107,7 +107,7 @@ def test_runaway_and_unstorable_summaries_fail_per_article(warehouse, instance):
         endpoint = ChatEndpoint(base_url=server.base_url, model="fake", api_key_env="", max_retries=2, backoff_base_s=0.01)
         result = materialize(
             [article_summaries],
-            partition_key="MX|es",
+            partition_key="es-MX",
             resources={"summarizer": LLMSummarizer(endpoint=endpoint, max_words=100), "warehouse": warehouse},
             instance=instance,
         )
@@ -150,14 +150,14 @@ def test_an_endpoint_that_echoes_the_key_leaves_it_in_no_record(warehouse, insta
     in the error, the event log database and the compute log files."""
     key = "sk-echoed-" + "9" * 24
     monkeypatch.setenv("FAKE_ECHO_KEY", key)
-    instance.add_dynamic_partitions("country", ["MX"])
+    instance.add_dynamic_partitions("article_pairs", ["es-MX"])
     write_translated_articles(warehouse, MX_ES, {"a": ("T", "Heavy rain flooded Monterrey on Monday, officials said.")})
     with FakeOpenAIServer() as server:
         server.script(Error(404, message="model not found", echo_authorization=True))
         endpoint = ChatEndpoint(base_url=server.base_url, model="fake", api_key_env="FAKE_ECHO_KEY", max_retries=0)
         result = materialize(
             [article_summaries],
-            partition_key="MX|es",
+            partition_key="es-MX",
             resources={"summarizer": LLMSummarizer(endpoint=endpoint), "warehouse": warehouse},
             instance=instance,
             raise_on_error=False,

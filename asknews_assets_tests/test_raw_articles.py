@@ -1,13 +1,14 @@
 """raw_articles materialised with Dagster against a temporary DuckDB file."""
 
-from dagster import AssetSelection, MultiPartitionKey, materialize
+from dagster import materialize
 
 from asknews_assets.assets.raw import raw_articles
-from asknews_assets.checks.raw import raw_articles_accounted, raw_articles_unique
+from asknews_assets.checks.raw import partition_accounting, raw_articles_accounted, raw_articles_unique
+from asknews_assets.partitions import ArticlePartition
 from asknews_assets_tests.conftest import article, write_corpus
 
 
-def _materialize(source, warehouse, instance, key="MX|es"):
+def _materialize(source, warehouse, instance, key="es-MX"):
     return materialize(
         [raw_articles, raw_articles_accounted, raw_articles_unique],
         partition_key=key,
@@ -22,7 +23,7 @@ def _table(warehouse, sql):
 
 
 def test_partition_is_materialised_with_rejects_and_metadata(tmp_path, warehouse, instance):
-    instance.add_dynamic_partitions("country", ["MX", "AR"])
+    instance.add_dynamic_partitions("article_pairs", ["es-MX", "es-AR"])
     source = write_corpus(
         tmp_path / "corpus",
         {
@@ -37,8 +38,11 @@ def test_partition_is_materialised_with_rejects_and_metadata(tmp_path, warehouse
     assert (metadata["read"], metadata["accepted"], metadata["rejected"]) == (4, 2, 2)
     assert metadata["dagster/row_count"] == 2
     assert "invalid JSON" in metadata["rejects_by_reason"] and "duplicate article id" in metadata["rejects_by_reason"]
-    assert "Titular a" in metadata["preview"]
-    assert materialization.partition == "MX|es"
+    assert [r.data["title"] for r in metadata["preview"].records] == ["Titular a", "Titular b"]
+    assert metadata["source_fingerprints"] == {"es-MX": source.fingerprint(ArticlePartition("MX", "es"))}
+    schema = metadata["dagster/column_schema"]
+    assert schema.columns[0].name == "article_id" and not schema.columns[0].constraints.nullable
+    assert materialization.partition == "es-MX"
 
     assert _table(warehouse, "SELECT article_id, text FROM raw_articles ORDER BY 1") == [
         ("a", "El artículo a cuenta una historia distinta sobre la ciudad de Monterrey."),
@@ -53,12 +57,12 @@ def test_partition_is_materialised_with_rejects_and_metadata(tmp_path, warehouse
 
 
 def test_rematerialising_replaces_the_partition_only(tmp_path, warehouse, instance):
-    instance.add_dynamic_partitions("country", ["MX", "AR"])
+    instance.add_dynamic_partitions("article_pairs", ["es-MX", "es-AR"])
     source = write_corpus(tmp_path / "corpus", {"es/MX.jsonl": [article("a"), "oops"], "es/AR.jsonl": [article("c", "AR")]})
-    assert _materialize(source, warehouse, instance, "AR|es").success
+    assert _materialize(source, warehouse, instance, "es-AR").success
     assert _materialize(source, warehouse, instance).success
     first = _table(warehouse, "SELECT * EXCLUDE (pub_date) FROM raw_articles ORDER BY article_id")
-    assert _materialize(source, warehouse, instance, MultiPartitionKey({"country": "MX", "language": "es"})).success
+    assert _materialize(source, warehouse, instance, "es-MX").success
     assert _table(warehouse, "SELECT * EXCLUDE (pub_date) FROM raw_articles ORDER BY article_id") == first
     assert _table(warehouse, "SELECT count(*) FROM raw_article_rejects") == [(1,)]
     assert _table(warehouse, "SELECT country, read, accepted, rejected FROM raw_ingest_stats ORDER BY 1") == [
@@ -74,18 +78,56 @@ def test_rematerialising_replaces_the_partition_only(tmp_path, warehouse, instan
 
 
 def test_check_fails_when_the_table_loses_rows(tmp_path, warehouse, instance):
-    instance.add_dynamic_partitions("country", ["MX"])
+    instance.add_dynamic_partitions("article_pairs", ["es-MX"])
     source = write_corpus(tmp_path / "corpus", {"es/MX.jsonl": [article("a"), article("b")]})
     assert _materialize(source, warehouse, instance).success
     with warehouse.get_connection() as conn:
         conn.execute("DELETE FROM raw_articles WHERE article_id = 'b'")
+    # Dagster 1.13 cannot run a partitioned check without its asset in one run: the check's body.
+    evaluation = partition_accounting(warehouse, ArticlePartition("MX", "es"))
+    assert evaluation.passed is False
+    assert (evaluation.metadata["accepted"].value, evaluation.metadata["stored"].value) == (2, 1)
+    missing = partition_accounting(warehouse, ArticlePartition("AR", "es"))
+    assert not missing.passed and missing.metadata["error"].value == "raw_ingest_stats holds no row for es-AR"
+
+
+def test_a_batched_backfill_run_materialises_and_checks_each_partition(tmp_path, warehouse, instance):
+    """A backfill run covering several partitions (the multi-run backfill policy) writes each one and
+    checks each one, and records each partition's source fingerprint."""
+    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+    instance.add_dynamic_partitions("article_pairs", ["es-AR", "es-MX"])
+    source = write_corpus(tmp_path / "corpus", {"es/MX.jsonl": [article("a"), "oops"], "es/AR.jsonl": [article("c", "AR")]})
     result = materialize(
-        [raw_articles, raw_articles_accounted],
+        [raw_articles, raw_articles_accounted, raw_articles_unique],
         resources={"source": source, "warehouse": warehouse},
         instance=instance,
-        selection=AssetSelection.checks(raw_articles_accounted),
-        raise_on_error=False,
+        tags={ASSET_PARTITION_RANGE_START_TAG: "es-AR", ASSET_PARTITION_RANGE_END_TAG: "es-MX"},
     )
-    (evaluation,) = result.get_asset_check_evaluations()
-    assert evaluation.passed is False
-    assert evaluation.metadata["partitions_broken"].value == 1
+    assert result.success
+    assert sorted(m.partition for m in result.asset_materializations_for_node("raw_articles")) == ["es-AR", "es-MX"]
+    assert _table(warehouse, "SELECT country, read, accepted, rejected FROM raw_ingest_stats ORDER BY 1") == [
+        ("AR", 1, 1, 0),
+        ("MX", 2, 1, 1),
+    ]
+    (materialization, *_) = result.asset_materializations_for_node("raw_articles")
+    assert set(materialization.metadata["source_fingerprints"].value) == {"es-AR", "es-MX"}
+    for evaluation in result.get_asset_check_evaluations():
+        assert evaluation.passed and evaluation.metadata["partitions_checked"].value == 2, evaluation
+
+
+def test_a_batched_check_fails_when_one_of_its_partitions_fails(tmp_path, warehouse, instance):
+    from types import SimpleNamespace
+
+    from asknews_assets.checks import check_each_partition
+
+    instance.add_dynamic_partitions("article_pairs", ["es-AR", "es-MX"])
+    source = write_corpus(tmp_path / "corpus", {"es/MX.jsonl": [article("a")], "es/AR.jsonl": [article("c", "AR")]})
+    assert _materialize(source, warehouse, instance, "es-AR").success and _materialize(source, warehouse, instance).success
+    with warehouse.get_connection() as conn:
+        conn.execute("DELETE FROM raw_articles WHERE country = 'MX'")
+    run = SimpleNamespace(partition_keys=["es-AR", "es-MX"])
+    result = check_each_partition(run, warehouse, partition_accounting)
+    assert not result.passed and result.metadata["failed_partitions"].value == "es-MX"
+    rows = {r.data["partition"]: r.data for r in result.metadata["by_partition"].value.records}
+    assert rows["es-AR"]["passed"] and (rows["es-MX"]["passed"], rows["es-MX"]["stored"]) == (False, 0)

@@ -30,7 +30,7 @@ from asknews_assets_tests.conftest import article, write_corpus
 CHECKS = [raw_articles_accounted, raw_articles_unique, raw_article_ids_unique_across_partitions]
 
 
-def _materialize(source, warehouse, instance, key="MX|es", **config):
+def _materialize(source, warehouse, instance, key="es-MX", **config):
     return materialize(
         [raw_articles, *CHECKS],
         partition_key=key,
@@ -53,7 +53,7 @@ def _step_events(result, kind: DagsterEventType) -> list:
 def test_records_that_used_to_fail_the_step_are_rejects(tmp_path, warehouse, instance):
     """Class 1 and 2 on the real path: dates pandas cannot hold, surrogates, broken URLs, over-long
     fields in JSONL and Parquet, a corrupt Parquet file; the step succeeds and every record is accounted."""
-    instance.add_dynamic_partitions("country", ["MX"])
+    instance.add_dynamic_partitions("article_pairs", ["es-MX"])
     lines = [
         article("ok"),
         article("year-0024", pub_date="0024-03-01T10:00:00Z"),
@@ -101,6 +101,9 @@ class BrokenSource(NewsSource):
     def backend(self) -> str:
         return "broken"
 
+    def fingerprint(self, partition: ArticlePartition) -> str:
+        return "unchanged"
+
     def read_partition(self, partition: ArticlePartition, max_record_bytes: int | None = None) -> Iterator[SourceRecord]:
         yield SourceRecord("x:1", json.dumps(article("a")))
         raise {"ValueError": ValueError, "ConnectionError": ConnectionError}[self.error](f"server said: Bearer {self.secret}")
@@ -109,7 +112,7 @@ class BrokenSource(NewsSource):
 def test_a_deterministic_source_error_fails_once_without_retries(warehouse, instance, monkeypatch):
     """Class 3: the retry policy is kept for transient errors; this one fails at once, secret redacted."""
     monkeypatch.setenv("ASKNEWS_API_KEY", "sk-deterministic-0123456789")
-    instance.add_dynamic_partitions("country", ["MX"])
+    instance.add_dynamic_partitions("article_pairs", ["es-MX"])
     result = _materialize(BrokenSource(error="ValueError", secret="sk-deterministic-0123456789"), warehouse, instance)
     assert not result.success
     assert len(_step_events(result, DagsterEventType.STEP_UP_FOR_RETRY)) == 0
@@ -137,13 +140,13 @@ def test_only_transient_errors_reach_the_retry_policy(error, retried):
 
 def test_an_article_id_belongs_to_one_partition(tmp_path, warehouse, instance):
     """Class 4: the same id with other content in a second partition is rejected there, naming the owner."""
-    instance.add_dynamic_partitions("country", ["MX", "AR"])
+    instance.add_dynamic_partitions("article_pairs", ["es-MX", "es-AR"])
     source = write_corpus(
         tmp_path / "corpus",
         {"es/MX.jsonl": [article("shared"), article("mx-only")], "es/AR.jsonl": [article("shared", "AR", text="Otra nota, otro país."), article("ar-only", "AR")]},
     )
-    assert _materialize(source, warehouse, instance, "MX|es").success
-    result = _materialize(source, warehouse, instance, "AR|es")
+    assert _materialize(source, warehouse, instance, "es-MX").success
+    result = _materialize(source, warehouse, instance, "es-AR")
     assert result.success
     assert _rows(warehouse, "SELECT country, article_id FROM raw_articles ORDER BY 1, 2") == [
         ("AR", "ar-only"), ("MX", "mx-only"), ("MX", "shared")
@@ -153,7 +156,7 @@ def test_an_article_id_belongs_to_one_partition(tmp_path, warehouse, instance):
     ]
     assert _rows(warehouse, "SELECT country, read, accepted, rejected FROM raw_ingest_stats ORDER BY 1") == [("AR", 2, 1, 1), ("MX", 2, 2, 0)]
     # Re-materialising the owner keeps the id there: the result does not depend on the order of runs.
-    assert _materialize(source, warehouse, instance, "MX|es").success
+    assert _materialize(source, warehouse, instance, "es-MX").success
     assert _rows(warehouse, "SELECT country FROM raw_articles WHERE article_id = 'shared'") == [("MX",)]
 
     # A collision that got into the table anyway (older code, a hand edit) fails the blocking check,
@@ -177,7 +180,7 @@ def _first_error(result) -> str:
 
 def test_a_nearly_full_disk_is_named_before_anything_is_written(tmp_path, warehouse, instance, monkeypatch):
     """Class 11: the first error says "No space left on device" and which setting moves the warehouse."""
-    instance.add_dynamic_partitions("country", ["MX"])
+    instance.add_dynamic_partitions("article_pairs", ["es-MX"])
     source = write_corpus(tmp_path / "corpus", {"es/MX.jsonl": [article("a")]})
     real = shutil.disk_usage
     monkeypatch.setattr(
@@ -207,7 +210,7 @@ def tiny_disk(tmp_path) -> Iterator[Path]:
 def test_a_disk_that_fills_mid_write_is_named_not_hidden(tmp_path, tiny_disk, instance):
     """Class 11 on a real full disk: the write fails with "No space left on device", not with the
     rollback that follows it ("no transaction is active"), and without retries."""
-    instance.add_dynamic_partitions("country", ["MX"])
+    instance.add_dynamic_partitions("article_pairs", ["es-MX"])
     # Random text, which DuckDB cannot compress into the 3 MiB.
     lines = [article(f"a{i}", text=f"Texto {i} " + os.urandom(4_000).hex()) for i in range(1_000)]
     source = write_corpus(tmp_path / "corpus", {"es/MX.jsonl": lines})

@@ -28,7 +28,7 @@ def test_every_curated_article_is_accepted_and_the_wire_drop_faults_rejected():
     for partition in partitions:
         result = ingest_partition(source.read_partition(partition), partition)
         rejected = {r.source_location: r.reason.value for r in result.rejected}
-        if str(partition) == "MX|es":
+        if str(partition) == "es-MX":
             assert rejected == {
                 "es/MX.wire-2024-03.jsonl:1": "duplicate URL",
                 "es/MX.wire-2024-03.jsonl:2": "duplicate text",

@@ -49,9 +49,7 @@ def test_production_files_are_valid_dagster_configuration(monkeypatch):
     config, _ = dagster_instance_config(str(PRODUCTION_YAML.parent))
     assert config["storage"]["postgres"]["postgres_db"]["password"] == {"env": "DAGSTER_PG_PASSWORD"}
     assert config["run_retries"] == {"enabled": True, "max_retries": 2, "retry_on_asset_or_op_failure": False}
-    assert {limit["key"] for limit in config["concurrency"]["runs"]["tag_concurrency_limits"]} >= {
-        "dagster/backfill", "dagster/partition/language"
-    }  # fmt: skip
+    assert {limit["key"] for limit in config["concurrency"]["runs"]["tag_concurrency_limits"]} >= {"dagster/backfill"}
 
     monkeypatch.setenv("ASKNEWS_CODE_LOCATION_HOST", "asknews-code-location")
     workspace = process_workspace_config(yaml.safe_load((PRODUCTION_YAML.parent / "workspace.yaml").read_text()))
@@ -94,7 +92,7 @@ def test_partition_materialised_through_the_production_instance(tmp_path, postgr
         assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
         assert instance.run_retries_enabled and instance.run_retries_max_retries == 2
         assert instance.get_concurrency_config().pool_config.default_pool_limit == 8
-        instance.add_dynamic_partitions("country", ["FR"])
+        instance.add_dynamic_partitions("article_pairs", ["fr-FR"])
 
     env = {
         **os.environ,
@@ -107,7 +105,7 @@ def test_partition_materialised_through_the_production_instance(tmp_path, postgr
     }
     dagster = Path(sys.executable).with_name("dagster")
     command = [str(dagster), "asset", "materialize", "-m", "asknews_assets.definitions",
-               "--select", "raw_articles", "--partition", "FR|fr"]  # fmt: skip
+               "--select", "raw_articles", "--partition", "fr-FR"]  # fmt: skip
     done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
@@ -120,9 +118,9 @@ def test_partition_materialised_through_the_production_instance(tmp_path, postgr
             "SELECT asset_key, partition FROM event_logs WHERE run_id = %s AND dagster_event_type = %s",
             (run_id, "ASSET_MATERIALIZATION"),
         )
-        assert cursor.fetchall() == [(AssetKey("raw_articles").to_string(), "FR|fr")]
-        cursor.execute("SELECT partition FROM dynamic_partitions WHERE partitions_def_name = 'country'")
-        assert cursor.fetchall() == [("FR",)]
+        assert cursor.fetchall() == [(AssetKey("raw_articles").to_string(), "fr-FR")]
+        cursor.execute("SELECT partition FROM dynamic_partitions WHERE partitions_def_name = 'article_pairs'")
+        assert cursor.fetchall() == [("fr-FR",)]
 
     with DagsterInstance.from_config(str(home)) as instance:
         assert instance.get_run_by_id(run_id).status == DagsterRunStatus.SUCCESS

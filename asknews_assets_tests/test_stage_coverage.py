@@ -20,8 +20,8 @@ from asknews_assets_tests.conftest import article, write_corpus
 PER_PARTITION = [raw_articles, translated_articles, article_summaries, article_embeddings]
 ROW = {"country": "MX", "language": "es", "read": 5, "accepted": 4, "rejected": 1, "translated": 3,
        "translation_failed": 1, "summarised": 3, "summary_failed": 0, "embedded": 3}  # fmt: skip
-ALL_STAGES = {"raw_articles": {"MX|es": 1}, "translated_articles": {"MX|es": 2}, "article_summaries": {"MX|es": 3},
-              "article_embeddings": {"MX|es": 4}}  # fmt: skip
+ALL_STAGES = {"raw_articles": {"es-MX": 1}, "translated_articles": {"es-MX": 2}, "article_summaries": {"es-MX": 3},
+              "article_embeddings": {"es-MX": 4}}  # fmt: skip
 
 
 def test_a_partition_that_reached_every_stage_with_failures_recorded_has_no_gap():
@@ -32,7 +32,7 @@ def test_a_partition_that_reached_every_stage_with_failures_recorded_has_no_gap(
 def test_missing_stale_and_lost_articles_are_named():
     missing = {**ALL_STAGES, "article_summaries": {}, "article_embeddings": {}}
     assert partition_gaps(ROW, missing) == ["summarised: missing"]
-    stale = {**ALL_STAGES, "raw_articles": {"MX|es": 9}}  # ingested again after its translation
+    stale = {**ALL_STAGES, "raw_articles": {"es-MX": 9}}  # ingested again after its translation
     assert partition_gaps(ROW, stale) == ["translated: stale (raw_articles is newer)"]
     lost = {**ROW, "embedded": 1}
     assert partition_gaps(lost, ALL_STAGES) == ["embedded: +2 articles unaccounted (of 3)"]
@@ -73,9 +73,9 @@ def _supply(instance, resources, **config):
 
 def test_an_ingested_but_unenriched_partition_blocks_the_dataset_build(instance, resources, warehouse):
     """Regression: partitions ingested later but never enriched passed the dataset build silently."""
-    instance.add_dynamic_partitions("country", ["MX", "AR"])
-    assert materialize(PER_PARTITION, partition_key="MX|es", instance=instance, resources=resources).success
-    assert materialize([raw_articles], partition_key="AR|es", instance=instance, resources=resources).success
+    instance.add_dynamic_partitions("article_pairs", ["es-MX", "es-AR"])
+    assert materialize(PER_PARTITION, partition_key="es-MX", instance=instance, resources=resources).success
+    assert materialize([raw_articles], partition_key="es-AR", instance=instance, resources=resources).success
 
     result = _supply(instance, resources)
     [check] = result.get_asset_check_evaluations()
@@ -103,9 +103,9 @@ def test_an_ingested_but_unenriched_partition_blocks_the_dataset_build(instance,
 
 
 def test_re_ingesting_after_enrichment_makes_the_partition_stale(instance, resources, monkeypatch):
-    instance.add_dynamic_partitions("country", ["MX"])
-    assert materialize(PER_PARTITION, partition_key="MX|es", instance=instance, resources=resources).success
-    assert materialize([raw_articles], partition_key="MX|es", instance=instance, resources=resources).success
+    instance.add_dynamic_partitions("article_pairs", ["es-MX"])
+    assert materialize(PER_PARTITION, partition_key="es-MX", instance=instance, resources=resources).success
+    assert materialize([raw_articles], partition_key="es-MX", instance=instance, resources=resources).success
     monkeypatch.setenv("ASKNEWS_ACCEPT_PARTIAL_BUILD", "0")
     [check] = _supply(instance, resources).get_asset_check_evaluations()
     assert not check.passed and "stale" in check.metadata["gaps"].value

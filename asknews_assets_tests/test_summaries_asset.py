@@ -4,7 +4,12 @@ import pytest
 from dagster import materialize
 
 from asknews_assets.assets.enrichment import article_summaries
-from asknews_assets.checks.enrichment import article_summaries_accounted, article_summaries_not_empty
+from asknews_assets.checks.enrichment import (
+    article_summaries_accounted,
+    article_summaries_not_empty,
+    summaries_accounted,
+    summaries_not_empty,
+)
 from asknews_assets.llm import ChatEndpoint
 from asknews_assets.partitions import ArticlePartition
 from asknews_assets.resources.summarization import ExtractiveSummarizer, LLMSummarizer, resources_for
@@ -27,7 +32,7 @@ def server():
 
 @pytest.fixture
 def partitions(instance):
-    instance.add_dynamic_partitions("country", ["MX", "AR"])
+    instance.add_dynamic_partitions("article_pairs", ["es-MX", "es-AR"])
     return instance
 
 
@@ -38,7 +43,7 @@ def _llm(server, **settings):
     return LLMSummarizer(endpoint=endpoint, **settings)
 
 
-def _materialize(summarizer, warehouse, instance, key="MX|es"):
+def _materialize(summarizer, warehouse, instance, key="es-MX"):
     return materialize(
         [article_summaries, article_summaries_accounted, article_summaries_not_empty],
         partition_key=key,
@@ -83,7 +88,8 @@ def test_llm_summaries_with_retries_and_failures(server, warehouse, partitions, 
     assert (metadata["cache_hits"], metadata["new_calls"], server.calls) == (0, 6, 6)  # a1 1 + a2 2 + a3 3
     assert "malformed_response" in metadata["failures_by_reason"] and "no_text" in metadata["failures_by_reason"]
     assert (metadata["backend"], metadata["model"]) == ("llm", "fake-model")
-    assert "Samuel García" in metadata["preview"] and "Floods in Monterrey" in metadata["preview"]
+    preview = " ".join(f"{r.data['title']} {r.data['summary']}" for r in metadata["preview"].records)
+    assert "Samuel García" in preview and "Floods in Monterrey" in preview
     assert _checks(result) == {"article_summaries_accounted": True, "article_summaries_not_empty": True}
     # The key reaches the server, never the metadata or the logs.
     assert server.log[0].headers["Authorization"] == f"Bearer {SECRET}"
@@ -132,7 +138,7 @@ def test_missing_api_key_is_a_clear_error(server, warehouse, partitions, monkeyp
 def test_extractive_summaries_per_partition(warehouse, partitions):
     write_translated_articles(warehouse, MX_ES, ARTICLES)
     write_translated_articles(warehouse, ArticlePartition("AR", "es"), {"b1": ("Inflación", "Prices rose 8 percent in Buenos Aires in March.")})
-    assert _materialize(ExtractiveSummarizer(max_words=12), warehouse, partitions, "AR|es").success
+    assert _materialize(ExtractiveSummarizer(max_words=12), warehouse, partitions, "es-AR").success
     result = _materialize(ExtractiveSummarizer(max_words=12), warehouse, partitions)
     assert result.success
     rows = _rows(warehouse, "SELECT country, article_id, summary, summary_backend FROM article_summaries ORDER BY 2")
@@ -152,8 +158,8 @@ def test_checks_catch_empty_and_unaccounted_summaries(warehouse, partitions):
         conn.execute("UPDATE article_summaries SET summary = ' ' WHERE article_id = 'a1'")
         conn.execute("DELETE FROM article_summaries WHERE article_id = 'a2'")
         conn.execute("INSERT INTO article_summary_failures VALUES ('MX', 'es', 'a3', 'x', 1)")
-    accounted = article_summaries_accounted(warehouse=warehouse)
-    not_empty = article_summaries_not_empty(warehouse=warehouse)
+    accounted = summaries_accounted(warehouse, MX_ES)
+    not_empty = summaries_not_empty(warehouse, MX_ES)
     assert not accounted.passed and not not_empty.passed
     assert not_empty.metadata["empty_summaries"].value == 1
     assert (accounted.metadata["unaccounted"].value, accounted.metadata["duplicated"].value) == (1, 1)

@@ -153,6 +153,7 @@ def test_topics_are_found_keyworded_and_every_article_assigned(seeded, instance)
     assert 0 < metadata["noise_share"].value < 0.1
     assert metadata["labeler_backend"].value == "keywords"
     assert "water" in metadata["topics"].value and "![plot]" in metadata["topic_sizes"].value
+    assert metadata["labeler_prompt_version"].value == "none (no prompt)"  # not an empty value
 
 
 def test_the_sample_is_capped_deduplicated_and_beats_random(seeded, instance):
@@ -182,6 +183,10 @@ def test_the_sample_is_capped_deduplicated_and_beats_random(seeded, instance):
     metadata = result.asset_materializations_for_node("diversified_sample")[0].metadata
     assert metadata["topic_cap"].value == 10 and metadata["dagster/row_count"].value == 40
     assert metadata["shortfall"].value == 0 and metadata["topic_cap_applied"].value == 10
+    # Topics counted as topic_clusters counts them: the four, "no topic" apart (it said 5 here).
+    clusters = result.asset_materializations_for_node("topic_clusters")[0].metadata
+    assert metadata["topics"].value == clusters["topic_count"].value == 4
+    assert metadata["no_topic_articles"].value == (sample["topic_id"] == NOISE).sum() > 0
     assert "random_baseline" in metadata["diversity"].value and "![plot]" in metadata["diversity_plot"].value
 
 

@@ -17,8 +17,8 @@ def _corpus(tmp_path, records):
     return write_corpus(tmp_path / "source", {"es/MX.jsonl": records})
 
 
-def _materialize(instance, warehouse, source, translator, measure_chrf=False, partition="MX|es", missing_english=None):
-    instance.add_dynamic_partitions("country", [partition.split("|")[0]])
+def _materialize(instance, warehouse, source, translator, measure_chrf=False, partition="es-MX", missing_english=None):
+    instance.add_dynamic_partitions("article_pairs", [partition])
     config = {"measure_chrf": measure_chrf, **({"missing_english": missing_english} if missing_english else {})}
     return materialize(
         ASSETS,
@@ -161,7 +161,7 @@ def test_an_unknown_missing_english_choice_is_refused(tmp_path, instance, wareho
 def test_english_partitions_pass_through(tmp_path, instance, warehouse, translator):
     records = [article("gb-1", country="GB", language="en", title="Budget day", text="The budget was presented today in London.")]
     source = write_corpus(tmp_path / "source", {"en/GB.jsonl": records})
-    result = _materialize(instance, warehouse, source, translator, partition="GB|en")
+    result = _materialize(instance, warehouse, source, translator, partition="en-GB")
     assert result.success
     row = _table(warehouse).iloc[0]
     assert (row["title_en"], row["text_en"], row["translation_backend"]) == (

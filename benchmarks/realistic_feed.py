@@ -119,7 +119,7 @@ def report(figures: dict, missing_english: str) -> str:
     lines.append(f"  partitions {totals['partitions']}, with gaps {totals['partitions_with_gaps']}")
     gaps = figures["coverage"][figures["coverage"]["status"] != "complete"]
     for row in gaps.head(15).itertuples():
-        lines.append(f"    {row.country}|{row.language}: {row.status}")
+        lines.append(f"    {row.language}-{row.country}: {row.status}")
     lines += ["", "Failures by reason:"]
     for stage, reasons in figures["failures"].items():
         for reason, count in reasons.items():

@@ -8,7 +8,7 @@ endpoint that fails a share of its calls.
    (QueuedRunCoordinator, 4 runs in flight), over a temporary warehouse. The LLM summariser
    (ASKNEWS_SUMMARIZER=llm) points at benchmarks/fault_server.py, which fails --failure-rate of the
    calls with timeouts, 429 + Retry-After, 500, malformed bodies and empty answers.
-3. The countries are registered and a backfill of raw_articles, translated_articles and
+3. The source's country x language pairs are registered and a backfill of raw_articles, translated_articles and
    article_summaries over every partition the source holds is launched through GraphQL, as the UI does.
 4. Verified afterwards: raw accepted and rejected counts by reason equal the manifest, per partition;
    every translated article is summarised or recorded as failed, once; no table holds a duplicate
@@ -20,9 +20,9 @@ Embeddings and topic clustering are left out: they are CPU-bound model steps tha
 runs in flight, the warehouse lock or the LLM fault handling, and they have their own benchmarks
 (benchmarks/embedding.py, benchmarks/clustering.py, and the per-article costs in benchmarks/capacity.py).
 
-Each backfill run executes its three steps in the run's own process (the in_process executor, set
-through the backfill's run config): on a 2-core machine a process per step would spend most of the
-soak importing the code location. Production runs each step as its own pod instead.
+Each backfill run executes its three steps in the run's own process (the code location's default
+in_process executor): on a 2-core machine a process per step would spend most of the soak importing
+the code location. Production runs each step as its own pod instead.
 
     python -m benchmarks.soak                      # 20,000 articles, 60 countries (~15-25 min on 2 busy cores)
     python -m benchmarks.soak --quick              # 2,000 articles, 4 countries (~3-4 min)
@@ -63,7 +63,6 @@ from asknews_assets_tests.dagster_processes import (
 from benchmarks.fault_server import FaultInjector, fault_server, prompt_digest
 
 SOAK_ASSETS = ("raw_articles", "translated_articles", "article_summaries")
-IN_PROCESS = {"execution": {"config": {"in_process": {}}}}
 # DuckDB's own lock errors, and the warehouse's when a run gave up waiting for its lock.
 LOCK_ERROR = re.compile(r"Could not set lock|Conflicting lock|WarehouseLockTimeout")
 # What makes a row unique in each table the soak writes.
@@ -141,15 +140,16 @@ def dagster_env(work: Path, llm_base_url: str, settings: SoakSettings) -> dict[s
         "ASKNEWS_LLM_TIMEOUT_S": str(settings.llm_timeout_s),
         "ASKNEWS_LLM_MAX_RETRIES": str(settings.max_retries),
         "ASKNEWS_LLM_CONCURRENCY": str(settings.llm_concurrency),
+        "ASKNEWS_PARTITIONS_PER_RUN": "1",  # one run per partition: the soak is about runs in flight
     }
 
 
-def register_countries(server: DagsterServer, countries: list[str]) -> None:
-    for country in countries:
-        added = server.graphql(ADD_PARTITION, {"repositorySelector": REPOSITORY, "key": country}, GRAPHQL_TIMEOUT)
+def register_partitions(server: DagsterServer, partitions: list[str]) -> None:
+    for key in partitions:
+        added = server.graphql(ADD_PARTITION, {"repositorySelector": REPOSITORY, "key": key}, GRAPHQL_TIMEOUT)
         kind = added["addDynamicPartition"]["__typename"]
         if kind != "AddDynamicPartitionSuccess":
-            raise RuntimeError(f"adding country {country} failed: {kind}")
+            raise RuntimeError(f"adding partition {key} failed: {kind}")
 
 
 def run_backfill(server: DagsterServer, instance: DagsterInstance, partitions: list[str], title: str, timeout_s: float):
@@ -158,7 +158,6 @@ def run_backfill(server: DagsterServer, instance: DagsterInstance, partitions: l
         "partitionNames": partitions,
         "assetSelection": [{"path": [asset]} for asset in SOAK_ASSETS],
         "title": title,
-        "runConfigData": IN_PROCESS,
     }
     started = time.monotonic()
     launched = server.graphql(LAUNCH_BACKFILL, {"params": params}, GRAPHQL_TIMEOUT)["launchPartitionBackfill"]
@@ -216,7 +215,7 @@ def check_warehouse(database: Path, manifest: dict) -> dict:
             return conn.execute(sql).fetchone()[0] or 0
 
         per_partition = {
-            f"{country}|{language}": {"lines": read, "accepted": accepted, "rejected": {}}
+            f"{language}-{country}": {"lines": read, "accepted": accepted, "rejected": {}}
             for country, language, read, accepted in conn.execute(
                 "SELECT country, language, read, accepted FROM raw_ingest_stats"
             ).fetchall()
@@ -224,7 +223,7 @@ def check_warehouse(database: Path, manifest: dict) -> dict:
         for country, language, reason, count in conn.execute(
             "SELECT country, language, reason, count(*) FROM raw_article_rejects GROUP BY ALL ORDER BY ALL"
         ).fetchall():
-            per_partition[f"{country}|{language}"]["rejected"][reason] = count
+            per_partition[f"{language}-{country}"]["rejected"][reason] = count
         accepted_rows = scalar("SELECT count(*) FROM raw_articles")
         rejected = dict(conn.execute("SELECT reason, count(*) FROM raw_article_rejects GROUP BY 1 ORDER BY 1").fetchall())
         # Every translated article has exactly one outcome, and every outcome is a translated article.
@@ -351,7 +350,7 @@ def soak(settings: SoakSettings, keep: Path | None = None) -> tuple[dict, PassRe
             env = dagster_env(work, llm.base_url, settings)
             with dagster_processes(work / "home", env) as server, DagsterInstance.from_config(str(work / "home")) as instance:
                 print(f"dagster up after {time.monotonic() - started:.0f}s", flush=True)
-                register_countries(server, manifest["countries"])
+                register_partitions(server, sorted(manifest["per_partition"]))
                 first = soak_pass(server, instance, injector, work, manifest, "soak pass 1", settings)
                 second = soak_pass(server, instance, injector, work, manifest, "soak pass 2 (cache)", settings)
         leftovers = stop_leftovers(str(work))

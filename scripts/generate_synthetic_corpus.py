@@ -719,7 +719,7 @@ def generate_realistic(
     per_partition: dict[str, dict] = {}
     for row in truth:
         language, file_name = row["location"].rsplit(":", 1)[0].split("/")
-        key = f"{file_name.split('.')[0]}|{language}"
+        key = f"{language}-{file_name.split('.')[0]}"
         entry = per_partition.setdefault(key, {"lines": 0, "accepted": 0, "rejected": {}, "unroutable": 0})
         entry["lines"] += 1
         if row["expected"] == "accepted":

@@ -9,8 +9,8 @@ from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult,
 
 from asknews_assets.embed import embedding_text
 from asknews_assets.llm import LLMCache
-from asknews_assets.metadata import counts_md, md
-from asknews_assets.partitions import article_partitions, partition_of
+from asknews_assets.metadata import column_schema, counts_md, table_preview
+from asknews_assets.partitions import article_backfill_policy, article_partitions, partitions_of
 from asknews_assets.resources.embedding import Embedder
 from asknews_assets.resources.summarization import Summarizer
 from asknews_assets.resources.warehouse import Warehouse
@@ -55,10 +55,12 @@ def _require_table(conn, table: str, asset_key: AssetKey) -> None:
 
 @asset(
     partitions_def=article_partitions,
+    backfill_policy=article_backfill_policy,
     group_name="enrichment",
     kinds={"duckdb", "python"},
     tags={"stage": "summary"},
     deps=[TRANSLATED_ARTICLES],
+    code_version="2",
 )
 def article_summaries(
     context: AssetExecutionContext, summarizer: Summarizer, warehouse: Warehouse
@@ -69,81 +71,86 @@ def article_summaries(
     that cannot be summarised go to `article_summary_failures` with a reason, never as a summary;
     `article_summary_stats` records the partition's counts for the completeness check.
     """
-    partition = partition_of(context)
-    with warehouse.get_connection() as conn:
-        _require_table(conn, "translated_articles", TRANSLATED_ARTICLES)
-        translated = read_partition(conn, "translated_articles", partition)
-
-    titles = dict(zip(translated["article_id"], translated["title_en"]))
-    articles = [ArticleText(row.article_id, _text(row.title_en), _text(row.text_en)) for row in translated.itertuples()]
-    completions = summarizer.summarize(articles, LLMCache(warehouse.get_connection))
-
-    keys = {"country": partition.country, "language": partition.language}
     produced_by = {
         "summary_backend": summarizer.backend,
         "summary_model": summarizer.model_name,
         "prompt_version": summarizer.prompt_version,
     }
-    summaries = [
-        {**keys, "article_id": c.key, "summary": c.text, **produced_by, "input_hash": c.input_hash}
-        for c in completions
-        if c.ok
-    ]
-    failures = [
-        {**keys, "article_id": c.key, "reason": c.failure, "attempts": c.attempts} for c in completions if not c.ok
-    ]
-    failures_by_reason = Counter(f["reason"] for f in failures)
-    cache_hits = sum(c.cached for c in completions)
-    new_calls = sum(c.attempts for c in completions)
-    stats = {
-        **keys,
-        **produced_by,
-        "articles": len(completions),
-        "summarised": len(summaries),
-        "failed": len(failures),
-        "cache_hits": cache_hits,
-        "new_calls": new_calls,
-        "run_id": context.run.run_id,
-        "materialized_at": datetime.now(timezone.utc),
-    }
-    with warehouse.get_connection() as conn:
-        replace_partition(conn, "article_summaries", SUMMARIES_DDL, partition, summaries)
-        replace_partition(conn, "article_summary_failures", SUMMARY_FAILURES_DDL, partition, failures)
-        replace_partition(conn, "article_summary_stats", SUMMARY_STATS_DDL, partition, [stats])
-    context.log.info(
-        f"{partition}: {len(summaries)} summarised ({cache_hits} from the cache, {new_calls} new calls),"
-        f" {len(failures)} failed"
-    )
+    all_stats, all_summaries, failures_by_reason, preview = [], [], Counter(), []
+    for partition in partitions_of(context):
+        with warehouse.get_connection() as conn:
+            _require_table(conn, "translated_articles", TRANSLATED_ARTICLES)
+            translated = read_partition(conn, "translated_articles", partition)
 
-    words = [len(s["summary"].split()) for s in summaries]
-    preview = [{"article_id": s["article_id"], "title": titles.get(s["article_id"]), "summary": s["summary"]}
-               for s in summaries]  # fmt: skip
-    return MaterializeResult(
-        metadata={
-            "dagster/row_count": len(summaries),
+        titles = dict(zip(translated["article_id"], translated["title_en"]))
+        articles = [ArticleText(row.article_id, _text(row.title_en), _text(row.text_en)) for row in translated.itertuples()]
+        completions = summarizer.summarize(articles, LLMCache(warehouse.get_connection))
+
+        keys = {"country": partition.country, "language": partition.language}
+        summaries = [
+            {**keys, "article_id": c.key, "summary": c.text, **produced_by, "input_hash": c.input_hash}
+            for c in completions
+            if c.ok
+        ]
+        failures = [
+            {**keys, "article_id": c.key, "reason": c.failure, "attempts": c.attempts} for c in completions if not c.ok
+        ]
+        stats = {
+            **keys,
+            **produced_by,
             "articles": len(completions),
             "summarised": len(summaries),
-            "cache_hits": cache_hits,
-            "new_calls": new_calls,
-            "failures": len(failures),
+            "failed": len(failures),
+            "cache_hits": sum(c.cached for c in completions),
+            "new_calls": sum(c.attempts for c in completions),
+            "run_id": context.run.run_id,
+            "materialized_at": datetime.now(timezone.utc),
+        }
+        with warehouse.get_connection() as conn:
+            replace_partition(conn, "article_summaries", SUMMARIES_DDL, partition, summaries)
+            replace_partition(conn, "article_summary_failures", SUMMARY_FAILURES_DDL, partition, failures)
+            replace_partition(conn, "article_summary_stats", SUMMARY_STATS_DDL, partition, [stats])
+        context.log.info(
+            f"{partition}: {len(summaries)} summarised ({stats['cache_hits']} from the cache,"
+            f" {stats['new_calls']} new calls), {len(failures)} failed"
+        )
+        all_stats.append(stats)
+        all_summaries += summaries
+        failures_by_reason.update(f["reason"] for f in failures)
+        preview += [{"partition": str(partition), "article_id": s["article_id"], "title": titles.get(s["article_id"]),
+                     "summary": s["summary"]} for s in summaries]  # fmt: skip
+
+    totals = {k: sum(s[k] for s in all_stats) for k in ("articles", "summarised", "failed", "cache_hits", "new_calls")}
+    words = [len(s["summary"].split()) for s in all_summaries]
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": totals["summarised"],
+            "dagster/column_schema": column_schema(SUMMARIES_DDL),
+            "dagster/table_name": "article_summaries",
+            "articles": totals["articles"],
+            "summarised": totals["summarised"],
+            "cache_hits": totals["cache_hits"],
+            "new_calls": totals["new_calls"],
+            "failures": totals["failed"],
             "failures_by_reason": counts_md(failures_by_reason.most_common(), key="reason"),
             "average_words": round(sum(words) / len(words), 1) if words else 0.0,
             "backend": summarizer.backend,
             "model": summarizer.model_name,
             "prompt_version": summarizer.prompt_version,
-            "table": "article_summaries",
             "warehouse": MetadataValue.path(str(warehouse.database)),
-            "preview": md(preview, width=160),
+            "preview": table_preview(preview, width=160),
         }
     )
 
 
 @asset(
     partitions_def=article_partitions,
+    backfill_policy=article_backfill_policy,
     group_name="enrichment",
     kinds={"duckdb", "pytorch"},
     tags={"stage": "embedding"},
     deps=[ARTICLE_SUMMARIES],
+    code_version="2",
 )
 def article_embeddings(context: AssetExecutionContext, embedder: Embedder, warehouse: Warehouse) -> MaterializeResult:
     """A unit-length sentence embedding of each summarised article (its summary by default).
@@ -151,62 +158,65 @@ def article_embeddings(context: AssetExecutionContext, embedder: Embedder, wareh
     Stored as fixed-length FLOAT[dim] arrays, so cosine similarity is `array_inner_product` in SQL.
     Every partition of the table must come from one model: a model of another dimension is refused.
     """
-    partition = partition_of(context)
-    with warehouse.get_connection() as conn:
-        _require_table(conn, "article_summaries", ARTICLE_SUMMARIES)
-        _require_table(conn, "translated_articles", TRANSLATED_ARTICLES)
-        articles = conn.execute(
-            """
-            SELECT s.article_id, s.summary, t.title_en, t.text_en
-            FROM article_summaries s
-            LEFT JOIN translated_articles t USING (country, language, article_id)
-            WHERE s.country = ? AND s.language = ?
-            ORDER BY s.article_id
-            """,
-            [partition.country, partition.language],
-        ).df()
-        stored_type = _embedding_column_type(conn)
-
     field = embedder.text_field
-    texts = [
-        embedding_text(field, title=_text(row.title_en), summary=row.summary, translation=_text(row.text_en))
-        for row in articles.itertuples()
-    ]
-    started = time.perf_counter()
-    vectors = embedder.embed(texts)
-    seconds = time.perf_counter() - started
-    dimension = embedder.dimension
-    if stored_type is not None and stored_type != f"FLOAT[{dimension}]":
-        raise Failure(
-            f"article_embeddings holds {stored_type} embeddings but {embedder.model_name} gives {dimension} dimensions:"
-            " every partition must use one model; drop the table and re-materialise all partitions to switch models"
-        )
+    stored, preview, seconds = 0, [], 0.0
+    for partition in partitions_of(context):
+        with warehouse.get_connection() as conn:
+            _require_table(conn, "article_summaries", ARTICLE_SUMMARIES)
+            _require_table(conn, "translated_articles", TRANSLATED_ARTICLES)
+            articles = conn.execute(
+                """
+                SELECT s.article_id, s.summary, t.title_en, t.text_en
+                FROM article_summaries s
+                LEFT JOIN translated_articles t USING (country, language, article_id)
+                WHERE s.country = ? AND s.language = ?
+                ORDER BY s.article_id
+                """,
+                [partition.country, partition.language],
+            ).df()
+            stored_type = _embedding_column_type(conn)
 
-    rows = pd.DataFrame(
-        {
-            "country": partition.country,
-            "language": partition.language,
-            "article_id": articles["article_id"],
-            "embedding": list(vectors),
-            "embedding_model": embedder.model_name,
-            "embedding_dim": dimension,
-            "embedded_field": field,
-        }
-    )
-    with warehouse.get_connection() as conn:
-        replace_partition(conn, "article_embeddings", embeddings_ddl(dimension), partition, rows)
+        texts = [
+            embedding_text(field, title=_text(row.title_en), summary=row.summary, translation=_text(row.text_en))
+            for row in articles.itertuples()
+        ]
+        started = time.perf_counter()
+        vectors = embedder.embed(texts)
+        seconds += time.perf_counter() - started
+        dimension = embedder.dimension
+        if stored_type is not None and stored_type != f"FLOAT[{dimension}]":
+            raise Failure(
+                f"article_embeddings holds {stored_type} embeddings but {embedder.model_name} gives {dimension} dimensions:"
+                " every partition must use one model; drop the table and re-materialise all partitions to switch models"
+            )
+
+        rows = pd.DataFrame(
+            {
+                "country": partition.country,
+                "language": partition.language,
+                "article_id": articles["article_id"],
+                "embedding": list(vectors),
+                "embedding_model": embedder.model_name,
+                "embedding_dim": dimension,
+                "embedded_field": field,
+            }
+        )
+        with warehouse.get_connection() as conn:
+            replace_partition(conn, "article_embeddings", embeddings_ddl(dimension), partition, rows)
+        stored += len(rows)
+        preview += [{"partition": str(partition), "article_id": a, "embedded_text": t} for a, t in zip(articles["article_id"], texts)]
 
     return MaterializeResult(
         metadata={
-            "dagster/row_count": len(rows),
-            "count": len(rows),
+            "dagster/row_count": stored,
+            "dagster/column_schema": column_schema(embeddings_ddl(embedder.dimension)),
+            "dagster/table_name": "article_embeddings",
             "model": embedder.model_name,
-            "dimension": dimension,
+            "dimension": embedder.dimension,
             "field": field,
             "seconds": round(seconds, 2),
-            "texts_per_second": round(len(rows) / seconds, 1) if len(rows) and seconds > 0 else 0.0,
-            "table": "article_embeddings",
-            "preview": md(pd.DataFrame({"article_id": articles["article_id"], "embedded_text": texts}), width=120),
+            "texts_per_second": round(stored / seconds, 1) if stored and seconds > 0 else 0.0,
+            "preview": table_preview(preview),
         }
     )
 

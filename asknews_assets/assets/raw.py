@@ -30,11 +30,11 @@ from asknews_assets.ingest.articles import (
     release_foreign_ids,
 )
 from asknews_assets.ingest.artefacts import ArtefactSettings
-from asknews_assets.metadata import counts_md, md
-from asknews_assets.partitions import ArticlePartition, article_partitions, partition_of
+from asknews_assets.metadata import column_schema, counts_md, table_preview
+from asknews_assets.partitions import ArticlePartition, article_backfill_policy, article_partitions, partitions_of
+from asknews_assets.redaction import redact_secrets
 from asknews_assets.resources.news_source import NewsSource, is_transient_source_error
 from asknews_assets.resources.warehouse import Warehouse, WarehouseLockTimeout
-from asknews_assets.redaction import redact_secrets
 from asknews_assets.storage import replace_partition, table_exists
 
 RAW_ARTICLES_DDL = """
@@ -53,6 +53,8 @@ INGEST_STATS_DDL = """
 """
 
 RAW_ARTICLES = AssetKey("raw_articles")
+# Metadata key: {partition: source fingerprint read}, compared by the discovery sensor.
+FINGERPRINTS = "source_fingerprints"
 
 
 class RawArticlesConfig(Config):
@@ -69,9 +71,11 @@ class RawArticlesConfig(Config):
 
 @asset(
     partitions_def=article_partitions,
+    backfill_policy=article_backfill_policy,
     group_name="ingestion",
     kinds={"duckdb", "python"},
     tags={"stage": "raw"},
+    code_version="2",
     # The source may be a network API: transient failures get retried with backoff, and only those
     # (`without_retry_unless_transient`): bad records are rejects, and any other error fails the same way again.
     retry_policy=RetryPolicy(max_retries=3, delay=10, backoff=Backoff.EXPONENTIAL),
@@ -79,26 +83,30 @@ class RawArticlesConfig(Config):
 def raw_articles(
     context: AssetExecutionContext, config: RawArticlesConfig, source: NewsSource, warehouse: Warehouse
 ) -> MaterializeResult:
-    """News articles of one country x language partition, validated, normalised and deduplicated.
+    """News articles of each country x language partition, validated, normalised and deduplicated.
 
     Unusable records go to `raw_article_rejects` with their source location and a reason, and the
     partition's read/accepted/rejected counts to `raw_ingest_stats`, so accepted + rejected = read.
     Feed artefacts (truncation markers, photo credits, a chopped first letter) are cleaned as the
     config says and recorded per article (`artefacts`, `truncated`), with each article's `license`.
+    Each partition records the source fingerprint it read, which the discovery sensor compares.
     """
-    partition = partition_of(context)
     limits = IngestLimits(max_text_chars=config.max_text_chars, max_record_bytes=config.max_record_bytes)
-    with without_retry_unless_transient(f"{source.backend} source, partition {partition}"):
-        result = ingest_partition(
-            source.read_partition(partition, limits.max_record_bytes),
-            partition,
-            limits,
-            artefact_settings=config.artefact_settings(),
-            default_license=source.default_license,
-        )
-    keys = {"country": partition.country, "language": partition.language}
-    stats = [
-        {
+    counts, fingerprints, reasons, preview = [], {}, Counter(), []
+    artefacts, licenses, truncated = Counter(), Counter(), 0
+    for partition in partitions_of(context):
+        with without_retry_unless_transient(f"{source.backend} source, partition {partition}"):
+            # Taken before reading, so a file changed mid-read gets another run from the discovery sensor.
+            fingerprints[str(partition)] = source.fingerprint(partition)
+            result = ingest_partition(
+                source.read_partition(partition, limits.max_record_bytes),
+                partition,
+                limits,
+                artefact_settings=config.artefact_settings(),
+                default_license=source.default_license,
+            )
+        keys = {"country": partition.country, "language": partition.language}
+        stats = {
             **keys,
             "source_backend": source.backend,
             "read": result.read,
@@ -107,37 +115,43 @@ def raw_articles(
             "run_id": context.run.run_id,
             "materialized_at": datetime.now(timezone.utc),
         }
-    ]
-    with without_retry_unless_transient(f"warehouse {warehouse.database}"), warehouse.get_connection() as conn:
-        # Under the warehouse lock, so two partitions written at once cannot both claim an id.
-        result = release_foreign_ids(result, article_id_owners(conn, partition, [a.article_id for a in result.accepted]))
-        stats[0].update(accepted=len(result.accepted), rejected=len(result.rejected))
-        replace_partition(conn, "raw_articles", RAW_ARTICLES_DDL, partition, article_rows(result.accepted))
-        replace_partition(conn, "raw_article_rejects", REJECTS_DDL, partition, [{**keys, **r} for r in reject_rows(result.rejected)])
-        replace_partition(conn, "raw_ingest_stats", INGEST_STATS_DDL, partition, stats)
+        with without_retry_unless_transient(f"warehouse {warehouse.database}"), warehouse.get_connection() as conn:
+            # Under the warehouse lock, so two partitions written at once cannot both claim an id.
+            result = release_foreign_ids(result, article_id_owners(conn, partition, [a.article_id for a in result.accepted]))
+            stats.update(accepted=len(result.accepted), rejected=len(result.rejected))
+            replace_partition(conn, "raw_articles", RAW_ARTICLES_DDL, partition, article_rows(result.accepted))
+            rejects = [{**keys, **r} for r in reject_rows(result.rejected)]
+            replace_partition(conn, "raw_article_rejects", REJECTS_DDL, partition, rejects)
+            replace_partition(conn, "raw_ingest_stats", INGEST_STATS_DDL, partition, [stats])
+        if result.rejects_by_reason().get(RejectReason.ID_IN_OTHER_PARTITION.value):
+            context.log.warning(f"{partition}: article ids held by other partitions rejected: {result.rejects_by_reason()}")
+        counts.append({"partition": str(partition), **{k: stats[k] for k in ("read", "accepted", "rejected")}})
+        reasons.update(result.rejects_by_reason())
+        artefacts.update(name for a in result.accepted for name in a.artefacts)
+        licenses.update(a.license or "unknown" for a in result.accepted)
+        truncated += sum(a.truncated for a in result.accepted)
+        preview += [
+            {"partition": str(partition), "article_id": a.article_id, "pub_date": str(a.pub_date.date()),
+             "source": a.source_id, "title": a.title}
+            for a in result.accepted
+        ]  # fmt: skip
 
-    if result.rejects_by_reason().get(RejectReason.ID_IN_OTHER_PARTITION.value):
-        context.log.warning(f"{partition}: article ids held by other partitions rejected: {result.rejects_by_reason()}")
-    preview = [
-        {"article_id": a.article_id, "pub_date": a.pub_date.date(), "source": a.source_id, "title": a.title}
-        for a in result.accepted
-    ]
-    artefacts = Counter(name for a in result.accepted for name in a.artefacts)
-    licenses = Counter(a.license or "unknown" for a in result.accepted)
+    totals = {k: sum(c[k] for c in counts) for k in ("read", "accepted", "rejected")}
     return MaterializeResult(
         metadata={
-            "dagster/row_count": len(result.accepted),
-            "read": result.read,
-            "accepted": len(result.accepted),
-            "rejected": len(result.rejected),
-            "rejects_by_reason": counts_md(result.rejects_by_reason(), key="reason"),
-            "truncated": sum(a.truncated for a in result.accepted),
+            "dagster/row_count": totals["accepted"],
+            "dagster/column_schema": column_schema(RAW_ARTICLES_DDL),
+            "dagster/table_name": "raw_articles",
+            **totals,
+            "partitions": table_preview(counts, max_rows=len(counts)),
+            "rejects_by_reason": counts_md(sorted(reasons.items()), key="reason"),
+            "truncated": truncated,
             "artefacts": counts_md(sorted(artefacts.items()), key="artefact"),
             "licenses": counts_md(sorted(licenses.items()), key="license"),
             "source_backend": source.backend,
-            "table": "raw_articles",
+            FINGERPRINTS: MetadataValue.json(fingerprints),
             "warehouse": MetadataValue.path(str(warehouse.database)),
-            "preview": md(preview),
+            "preview": table_preview(preview),
         }
     )
 

@@ -16,7 +16,7 @@ from asknews_assets.assets.raw import RAW_ARTICLES, cross_partition_id_collision
 from asknews_assets.assets.supply import ARTICLE_SUPPLY
 from asknews_assets.coverage import coverage_metadata, materialized_partitions, stage_coverage
 from asknews_assets.llm import LLMCache
-from asknews_assets.metadata import bar_plot, counts_md, md, png
+from asknews_assets.metadata import bar_plot, counts_md, largest_title, md, png
 from asknews_assets.resources.topics import TopicLabeler
 from asknews_assets.resources.warehouse import Warehouse
 from asknews_assets.storage import replace_table, table_exists
@@ -189,7 +189,7 @@ def topic_clusters(
             "noise_share": round(result.noise_share, 4),
             "topic_sizes": bar_plot(
                 {f"{row.topic_id}: {row.label[:30]}": row.size for row in by_size.itertuples()},
-                title="articles per topic (largest 40)",
+                title=largest_title("articles per topic", len(by_size), len(topics)),
             ),
             "topics": _topics_markdown(descriptions, topics),
             "embedding_model": ", ".join(models) or "none",
@@ -200,7 +200,7 @@ def topic_clusters(
             **coverage_metadata(coverage),
             "labeler_backend": topic_labeler.backend,
             "labeler_model": topic_labeler.model_name,
-            "labeler_prompt_version": topic_labeler.prompt_version or "",
+            "labeler_prompt_version": topic_labeler.prompt_version or "none (no prompt)",
             "labels_by_source": counts_md(sorted(Counter(label.source for label in labels.values()).items()), "source", "topics"),
             "label_failures": counts_md(sorted(label_failures.items()), "reason", "topics") if label_failures else "none",
             "tables": "topics, article_topics",
@@ -295,7 +295,8 @@ def diversified_sample(context: AssetExecutionContext, config: DiversifiedSample
             "near_duplicate_threshold": settings.near_duplicate_threshold,
             "near_duplicates_skipped": result.near_duplicates_skipped,
             "seed": settings.seed,
-            "topics": int(sample["topic_id"].nunique()),
+            # Counted as topic_clusters counts them: "no topic" (noise) is not a topic.
+            "topics": int(sample.loc[sample["topic_id"] != NOISE, "topic_id"].nunique()),
             "no_topic_articles": int((sample["topic_id"] == NOISE).sum()),
             "countries": int(sample["country"].nunique()),
             "languages": int(sample["language"].nunique()),
@@ -303,7 +304,7 @@ def diversified_sample(context: AssetExecutionContext, config: DiversifiedSample
             "diversity_plot": _diversity_plot(comparison),
             "articles_per_topic": bar_plot(
                 {f"{topic}: {label[:30]}": int(n) for (topic, label), n in topic_counts.head(40).items()},
-                title="sampled articles per topic (largest 40)",
+                title=largest_title("sampled articles per topic", min(40, len(topic_counts)), len(topic_counts)),
             ),
             "preview": md(sample[["sample_rank", "article_id", "country", "language", "topic_label", "summary"]], width=120),
             **coverage_metadata(coverage),

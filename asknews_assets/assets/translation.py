@@ -5,10 +5,9 @@ from typing import Optional
 from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, MetadataValue, asset
 from pydantic import Field
 
+from asknews_assets.metadata import column_schema, table_preview
+from asknews_assets.partitions import article_backfill_policy, article_partitions, partitions_of
 from asknews_assets.settings import MISSING_ENGLISH_CHOICES
-
-from asknews_assets.metadata import md
-from asknews_assets.partitions import article_partitions, partition_of
 from asknews_assets.resources.translation import Translator
 from asknews_assets.resources.warehouse import Warehouse
 from asknews_assets.storage import read_partition, replace_partition
@@ -43,10 +42,14 @@ class TranslatedArticlesConfig(Config):
 
 @asset(
     partitions_def=article_partitions,
+    backfill_policy=article_backfill_policy,
     group_name="enrichment",
     deps=[AssetKey("raw_articles")],
     kinds={"duckdb", "ctranslate2", "python"},
     tags={"stage": "translation"},
+    code_version="2",
+    # Bounds translation steps across runs where the instance sets a limit (deploy/production).
+    pool="translation",
 )
 def translated_articles(
     context: AssetExecutionContext, config: TranslatedArticlesConfig, translator: Translator, warehouse: Warehouse
@@ -60,42 +63,46 @@ def translated_articles(
     recorded (and warned about by an asset check), never dropped. An article that gets no English
     (no source English and `missing_english` 'skip') goes to `translation_failures` with the reason.
     """
-    partition = partition_of(context)
-    with warehouse.get_connection() as conn:
-        articles = source_articles(read_partition(conn, "raw_articles", partition))
-
     if config.missing_english is not None and config.missing_english not in MISSING_ENGLISH_CHOICES:
         raise ValueError(f"missing_english must be one of {MISSING_ENGLISH_CHOICES}, not {config.missing_english!r}")
-    translations = translator.translate_articles(
-        articles, partition.language, machine_translate_all=config.measure_chrf, missing_english=config.missing_english
-    )
-    rows = translation_rows(partition, articles, translations)
-    failures = failure_rows(partition, translations)
-    summary = summarize(rows, articles, translations)
-
-    with warehouse.get_connection() as conn:
-        replace_partition(conn, "translated_articles", TRANSLATED_ARTICLES_DDL, partition, rows)
-        replace_partition(conn, "translation_failures", TRANSLATION_FAILURES_DDL, partition, failures)
-    if failures:
-        context.log.info(f"{partition}: {len(failures)} article(s) without English, recorded in translation_failures")
+    all_rows, all_articles, all_translations = [], [], []
+    for partition in partitions_of(context):
+        with warehouse.get_connection() as conn:
+            articles = source_articles(read_partition(conn, "raw_articles", partition))
+        translations = translator.translate_articles(
+            articles, partition.language, machine_translate_all=config.measure_chrf, missing_english=config.missing_english
+        )
+        rows = translation_rows(partition, articles, translations)
+        failures = failure_rows(partition, translations)
+        with warehouse.get_connection() as conn:
+            replace_partition(conn, "translated_articles", TRANSLATED_ARTICLES_DDL, partition, rows)
+            replace_partition(conn, "translation_failures", TRANSLATION_FAILURES_DDL, partition, failures)
+        if failures:
+            context.log.info(f"{partition}: {len(failures)} article(s) without English, recorded in translation_failures")
+        all_rows += rows
+        all_articles += articles
+        all_translations += translations
+    summary = summarize(all_rows, all_articles, all_translations)
 
     preview = [
-        {k: r[k] for k in ("article_id", "translation_backend", "detected_language", "title_en")} for r in rows
+        {k: r[k] for k in ("country", "language", "article_id", "translation_backend", "detected_language", "title_en")}
+        for r in all_rows
     ]
     metadata = {
-        "dagster/row_count": len(rows),
+        "dagster/row_count": len(all_rows),
+        "dagster/column_schema": column_schema(TRANSLATED_ARTICLES_DDL),
+        "dagster/table_name": "translated_articles",
         **summary.counts,
         "backend": translator.backend,
         "models": ", ".join(summary.models) or "none",
         "chrf_articles": summary.chrf_articles,
         "language_mismatches": len(summary.language_mismatches),
-        "table": "translated_articles",
         "failures_table": "translation_failures",
         "warehouse": MetadataValue.path(str(warehouse.database)),
-        "preview": md(preview),
+        "preview": table_preview(preview),
     }
     if summary.corpus_chrf is not None:
-        metadata["corpus_chrf"] = MetadataValue.float(summary.corpus_chrf)
+        metadata["corpus_chrf"] = MetadataValue.float(round(summary.corpus_chrf, 2))
     if summary.language_mismatches:
-        metadata["mismatched_languages"] = md(summary.language_mismatches)
+        metadata["mismatched_languages"] = table_preview(summary.language_mismatches, max_rows=50)
     return MaterializeResult(metadata=metadata)

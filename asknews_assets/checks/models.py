@@ -10,6 +10,7 @@ from pathlib import Path
 from dagster import AssetCheckResult, asset_check
 
 from asknews_assets.assets.models import FINETUNED_GLINER, MODEL_EVALUATION
+from asknews_assets.metadata import md
 from asknews_assets.resources.warehouse import Warehouse
 from asknews_assets.storage import table_exists
 
@@ -59,7 +60,7 @@ def model_evaluations_complete(warehouse: Warehouse) -> AssetCheckResult:
         ).df()
         checked = conn.execute("SELECT count(*) FROM model_evaluations").fetchone()[0]
     return AssetCheckResult(
-        passed=broken.empty, metadata={"rows_checked": checked, "broken": broken.head(20).to_string()}
+        passed=broken.empty, metadata={"rows_checked": checked, "broken": md(broken.head(20))}
     )
 
 

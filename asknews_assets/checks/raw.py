@@ -1,50 +1,79 @@
-"""Checks of the raw layer: every record accounted for, no duplicate rows."""
+"""Checks of the raw layer: every record accounted for, no duplicate rows.
+
+Both check the partitions the run materialises only: a partition run does not re-read the whole table.
+"""
 
 
-from dagster import AssetCheckResult, AssetCheckSeverity, asset_check
+from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, asset_check
 
 from asknews_assets.assets.raw import RAW_ARTICLES, cross_partition_id_collisions
+from asknews_assets.checks import check_each_partition
+from asknews_assets.partitions import ArticlePartition, article_partitions
 from asknews_assets.resources.warehouse import Warehouse
 from asknews_assets.storage import table_exists
 
 
-@asset_check(asset=RAW_ARTICLES, blocking=True, description="accepted + rejected = read, and the table holds what was accepted")
-def raw_articles_accounted(warehouse: Warehouse) -> AssetCheckResult:
+@asset_check(
+    asset=RAW_ARTICLES,
+    partitions_def=article_partitions,
+    blocking=True,
+    description="accepted + rejected = read, and the partition holds what was accepted",
+)
+def raw_articles_accounted(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
+    return check_each_partition(context, warehouse, partition_accounting)
+
+
+def partition_accounting(warehouse: Warehouse, partition: ArticlePartition) -> AssetCheckResult:
+    """The raw_articles_accounted result for one partition."""
     with warehouse.get_connection() as conn:
         if not table_exists(conn, "raw_ingest_stats"):
             return AssetCheckResult(passed=False, metadata={"error": "raw_ingest_stats does not exist"})
-        broken = conn.execute(
+        counts = conn.execute(
             """
             SELECT s.country, s.language, s.read, s.accepted, s.rejected,
                    (SELECT count(*) FROM raw_articles a WHERE a.country = s.country AND a.language = s.language) AS stored,
                    (SELECT count(*) FROM raw_article_rejects r WHERE r.country = s.country AND r.language = s.language) AS stored_rejects
             FROM raw_ingest_stats s
-            WHERE s.read != s.accepted + s.rejected OR stored != s.accepted OR stored_rejects != s.rejected
-            """
+            WHERE s.country = $country AND s.language = $language
+            """,
+            {"country": partition.country, "language": partition.language},
         ).df()
-        partitions = conn.execute("SELECT count(*) FROM raw_ingest_stats").fetchone()[0]
-    return AssetCheckResult(
-        passed=broken.empty,
-        metadata={"partitions_checked": partitions, "partitions_broken": len(broken), "broken": broken.head(20).to_string()},
+    if counts.empty:
+        return AssetCheckResult(passed=False, metadata={"error": f"raw_ingest_stats holds no row for {partition}"})
+    row = {k: int(v) for k, v in counts.iloc[0].items() if k not in ("country", "language")}
+    passed = row["read"] == row["accepted"] + row["rejected"] and (row["stored"], row["stored_rejects"]) == (
+        row["accepted"], row["rejected"]
     )
+    return AssetCheckResult(passed=passed, metadata={"partition": str(partition), **row})
 
 
-@asset_check(asset=RAW_ARTICLES, blocking=True, description="no duplicate id, canonical URL or text within a partition")
-def raw_articles_unique(warehouse: Warehouse) -> AssetCheckResult:
+@asset_check(
+    asset=RAW_ARTICLES,
+    partitions_def=article_partitions,
+    blocking=True,
+    description="no duplicate id, canonical URL or text within the partition",
+)
+def raw_articles_unique(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
+    return check_each_partition(context, warehouse, partition_uniqueness)
+
+
+def partition_uniqueness(warehouse: Warehouse, partition: ArticlePartition) -> AssetCheckResult:
+    """The raw_articles_unique result for one partition."""
     with warehouse.get_connection() as conn:
         if not table_exists(conn, "raw_articles"):
             return AssetCheckResult(passed=False, metadata={"error": "raw_articles does not exist"})
         counts = {
             column: conn.execute(
-                f"SELECT count(*) FROM (SELECT country, language, {column} FROM raw_articles"
-                f" GROUP BY ALL HAVING count(*) > 1)"
+                f"SELECT count(*) FROM (SELECT {column} FROM raw_articles WHERE country = ? AND language = ?"
+                f" GROUP BY ALL HAVING count(*) > 1)",
+                [partition.country, partition.language],
             ).fetchone()[0]
             for column in ("article_id", "canonical_url", "content_hash")
         }
     return AssetCheckResult(
         passed=not any(counts.values()),
         severity=AssetCheckSeverity.ERROR,
-        metadata={f"duplicate_{column}": n for column, n in counts.items()},
+        metadata={"partition": str(partition), **{f"duplicate_{column}": n for column, n in counts.items()}},
     )
 
 

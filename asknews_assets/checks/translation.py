@@ -1,9 +1,14 @@
-"""Checks of the English layer: every raw article translated, declared languages confirmed."""
+"""Checks of the English layer: every raw article translated, declared languages confirmed.
 
-from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue, asset_check
+Both check the partitions the run materialises only.
+"""
+
+from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, MetadataValue, asset_check
 
 from asknews_assets.assets.translation import TRANSLATED_ARTICLES
 from asknews_assets.metadata import md
+from asknews_assets.checks import check_each_partition
+from asknews_assets.partitions import ArticlePartition, article_partitions
 from asknews_assets.resources.warehouse import Warehouse
 from asknews_assets.storage import table_exists
 
@@ -12,23 +17,37 @@ MAX_LISTED = 50
 
 @asset_check(
     asset=TRANSLATED_ARTICLES,
+    partitions_def=article_partitions,
     description="py3langid identifies the declared language in every original text (mismatches are kept, not dropped)",
 )
-def translated_articles_language_matches(warehouse: Warehouse) -> AssetCheckResult:
+def translated_articles_language_matches(
+    context: AssetCheckExecutionContext, warehouse: Warehouse
+) -> AssetCheckResult:
+    return check_each_partition(context, warehouse, language_matches)
+
+
+def language_matches(warehouse: Warehouse, partition: ArticlePartition) -> AssetCheckResult:
+    """The translated_articles_language_matches result for one partition."""
+    where = [partition.country, partition.language]
     with warehouse.get_connection() as conn:
         if not table_exists(conn, "translated_articles"):
             return AssetCheckResult(passed=False, metadata={"error": "translated_articles does not exist"})
-        checked = conn.execute("SELECT count(*) FROM translated_articles").fetchone()[0]
+        checked = conn.execute(
+            "SELECT count(*) FROM translated_articles WHERE country = ? AND language = ?", where
+        ).fetchone()[0]
         mismatches = conn.execute(
             """
-            SELECT country, language, article_id, detected_language, round(language_confidence, 3) AS confidence
-            FROM translated_articles WHERE NOT language_matches ORDER BY country, language, article_id
-            """
+            SELECT article_id, detected_language, round(language_confidence, 3) AS confidence
+            FROM translated_articles WHERE country = ? AND language = ? AND NOT language_matches
+            ORDER BY article_id
+            """,
+            where,
         ).df()
     return AssetCheckResult(
         passed=mismatches.empty,
         severity=AssetCheckSeverity.WARN,
         metadata={
+            "partition": str(partition),
             "articles_checked": checked,
             "mismatches": len(mismatches),
             "mismatching_article_ids": MetadataValue.json(mismatches["article_id"].head(MAX_LISTED).tolist()),
@@ -39,10 +58,16 @@ def translated_articles_language_matches(warehouse: Warehouse) -> AssetCheckResu
 
 @asset_check(
     asset=TRANSLATED_ARTICLES,
-    description="every raw article of a translated partition has a non-empty English text or is recorded as a"
+    partitions_def=article_partitions,
+    description="every raw article of the partition has a non-empty English text or is recorded as a"
     " translation failure with its reason",
 )
-def translated_articles_complete(warehouse: Warehouse) -> AssetCheckResult:
+def translated_articles_complete(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
+    return check_each_partition(context, warehouse, translations_complete)
+
+
+def translations_complete(warehouse: Warehouse, partition: ArticlePartition) -> AssetCheckResult:
+    """The translated_articles_complete result for one partition."""
     with warehouse.get_connection() as conn:
         if not table_exists(conn, "translated_articles") or not table_exists(conn, "raw_articles"):
             return AssetCheckResult(
@@ -57,19 +82,24 @@ def translated_articles_complete(warehouse: Warehouse) -> AssetCheckResult:
         )
         untranslated = conn.execute(
             f"""
-            SELECT r.country, r.language, r.article_id
+            SELECT r.article_id
             FROM raw_articles r
-            JOIN (SELECT DISTINCT country, language FROM translated_articles) p USING (country, language)
             LEFT JOIN translated_articles t USING (country, language, article_id)
-            WHERE coalesce(trim(t.text_en), '') = '' {recorded}
+            WHERE r.country = ? AND r.language = ? AND coalesce(trim(t.text_en), '') = '' {recorded}
             ORDER BY ALL
-            """
+            """,
+            [partition.country, partition.language],
         ).df()
-        failed = conn.execute(f"SELECT count(*) FROM {failures}").fetchone()[0] if failures else 0
+        failed = (
+            conn.execute(f"SELECT count(*) FROM {failures} WHERE country = ? AND language = ?", [partition.country, partition.language]).fetchone()[0]
+            if failures
+            else 0
+        )
     return AssetCheckResult(
         passed=untranslated.empty,
         severity=AssetCheckSeverity.ERROR,
         metadata={
+            "partition": str(partition),
             "untranslated": len(untranslated),
             "recorded_translation_failures": failed,
             "untranslated_articles": md(untranslated, max_rows=MAX_LISTED),

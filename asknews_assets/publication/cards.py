@@ -201,7 +201,7 @@ def dataset_card(
             skews.append(f"the largest {label} ({code_span(top)}) holds {_share(top_count, sum(values.values()))} of the documents")
 
     steps = [
-        {"step": "ingestion", "what": "news articles per country x language, validated, cleaned of feed artefacts and deduplicated", "backends and models": ", ".join(f"source `{b}`" for b in manifest.get("source_backends", [])) or "-"},
+        {"step": "ingestion", "what": "news articles per country x language, validated, cleaned of feed artefacts and deduplicated", "backends and models": Markup(", ".join(f"source {code_span(b)}" for b in manifest.get("source_backends", []))) or "-"},
         {"step": "translation", "what": "non-English articles translated to English", "backends and models": describe_provenance(provenance.get("translation"))},
         {"step": "summary", "what": "English summaries that keep the named entities", "backends and models": describe_provenance(provenance.get("summary"))},
         {"step": "embedding and topics", "what": "articles embedded and clustered into topics", "backends and models": describe_provenance(provenance.get("embedding"))},

@@ -1,32 +1,63 @@
-"""Discovery of what the news source holds: new countries and new or changed partitions."""
+"""Discovery of what the news source holds: new or changed country x language pairs.
 
+A pair runs when it is new or its fingerprint changed. "Changed" is judged against the sensor's
+cursor and, for a pair the cursor has not seen (the first tick after `make demo`, or a pair
+backfilled from the UI), against what is already materialised: raw_articles records the source
+fingerprint it read, so a pair whose whole chain was materialised from the current files is not run
+again when the UI starts.
+"""
 
 import json
 
 from dagster import (
+    AssetKey,
+    AssetRecordsFilter,
+    DagsterInstance,
     RunRequest,
     SensorEvaluationContext,
     SensorResult,
-    SkipReason,
     sensor,
 )
 
-from asknews_assets.sensors import default_status
+from asknews_assets.assets.raw import FINGERPRINTS, RAW_ARTICLES
 from asknews_assets.jobs import article_partition_job
-from asknews_assets.partitions import country_partitions
+from asknews_assets.partitions import article_partitions
 from asknews_assets.resources.news_source import NewsSource, Unroutable
+from asknews_assets.sensors import default_status
+
+# The last asset of article_partition_job: a pair is done when it was materialised after raw_articles.
+LAST_STAGE = AssetKey("article_embeddings")
 
 
 def plan_discovery(
-    holdings: dict[str, str], known_countries: set[str], cursor: dict[str, str]
+    holdings: dict[str, str], registered: set[str], done: dict[str, str]
 ) -> tuple[list[str], list[str]]:
-    """From {partition: fingerprint} held by the source, which countries to add and partitions to run.
+    """From {partition: fingerprint} held by the source, the partitions to register and to run.
 
-    A partition runs when it is new or its fingerprint changed since the cursor saw it.
+    `done` maps partitions to the fingerprint their last complete run read; a partition runs when it
+    has none or another one.
     """
-    new_countries = sorted({key.split("|")[0] for key in holdings} - known_countries)
-    to_run = sorted(key for key, fingerprint in holdings.items() if cursor.get(key) != fingerprint)
-    return new_countries, to_run
+    new_partitions = sorted(set(holdings) - registered)
+    to_run = sorted(key for key, fingerprint in holdings.items() if done.get(key) != fingerprint)
+    return new_partitions, to_run
+
+
+def _latest(instance: DagsterInstance, asset_key: AssetKey, partition: str):
+    records = instance.fetch_materializations(
+        AssetRecordsFilter(asset_key=asset_key, asset_partitions=[partition]), limit=1
+    ).records
+    return records[0] if records else None
+
+
+def materialised_fingerprint(instance: DagsterInstance, partition: str) -> str | None:
+    """The source fingerprint the partition's complete chain was materialised from, if it was."""
+    raw = _latest(instance, RAW_ARTICLES, partition)
+    last = _latest(instance, LAST_STAGE, partition)
+    if raw is None or last is None or last.storage_id < raw.storage_id:
+        return None
+    recorded = raw.asset_materialization.metadata.get(FINGERPRINTS) if raw.asset_materialization else None
+    fingerprints = getattr(recorded, "value", None)
+    return fingerprints.get(partition) if isinstance(fingerprints, dict) else None
 
 
 def describe_unroutable(unroutable: list[Unroutable], shown: int = 10) -> str:
@@ -42,24 +73,29 @@ def describe_unroutable(unroutable: list[Unroutable], shown: int = 10) -> str:
     job=article_partition_job,
     minimum_interval_seconds=60,
     default_status=default_status("ASKNEWS_DISCOVERY_SENSOR"),
-    description="Registers the source's countries as partitions and runs new or changed country x language pairs.",
+    description="Registers the source's country x language pairs as partitions and runs new or changed ones.",
 )
-def news_source_discovery_sensor(context: SensorEvaluationContext, source: NewsSource) -> SensorResult | SkipReason:
+def news_source_discovery_sensor(context: SensorEvaluationContext, source: NewsSource) -> SensorResult:
     holdings = {str(p): source.fingerprint(p) for p in source.list_partitions()}
-    cursor = json.loads(context.cursor) if context.cursor else {}
-    known = set(context.instance.get_dynamic_partitions(country_partitions.name))
-    new_countries, to_run = plan_discovery(holdings, known, cursor)
+    done = json.loads(context.cursor) if context.cursor else {}
+    for key, fingerprint in holdings.items():
+        if done.get(key) != fingerprint and (found := materialised_fingerprint(context.instance, key)):
+            done[key] = found
+    registered = set(context.instance.get_dynamic_partitions(article_partitions.name))
+    new_partitions, to_run = plan_discovery(holdings, registered, done)
     unroutable = source.unroutable()
     note = describe_unroutable(unroutable)
     if unroutable:
         context.log.warning(note)
-    if not new_countries and not to_run:
-        return SkipReason(f"{len(holdings)} partitions, none new or changed" + (f"; {note}" if note else ""))
+    if not new_partitions and not to_run:
+        # The cursor is kept on a skip too: later ticks then compare against it, not against a
+        # partition that a backfill is re-materialising at that moment.
+        return SensorResult(
+            skip_reason=f"{len(holdings)} partitions, none new or changed since materialised" + (f"; {note}" if note else ""),
+            cursor=json.dumps(holdings, sort_keys=True),
+        )
     return SensorResult(
-        run_requests=[
-            RunRequest(partition_key=key, run_key=f"{key}@{holdings[key]}")
-            for key in to_run
-        ],
-        dynamic_partitions_requests=[country_partitions.build_add_request(new_countries)] if new_countries else [],
+        run_requests=[RunRequest(partition_key=key, run_key=f"{key}@{holdings[key]}") for key in to_run],
+        dynamic_partitions_requests=[article_partitions.build_add_request(new_partitions)] if new_partitions else [],
         cursor=json.dumps(holdings, sort_keys=True),
     )
