@@ -64,7 +64,8 @@ def main() -> int:
     print(f"Articles read {totals[0]}, accepted {totals[1]}, rejected {totals[2]}; {totals[3]} languages, {totals[4]} countries")
     for reason, count in reasons:
         print(f"  rejected, {reason}: {count}")
-    print(f"\nWarehouse (DuckDB): {settings.warehouse_path()}")
+    warehouse = defs.resources["warehouse"]
+    print(f"\nWarehouse ({warehouse.backend}): {warehouse.database}")
     print(f"Datasets:           {settings.dataset_store_dir()}")
     print(f"Models:             {settings.model_store_dir()}")
     print(f"Published (local):  {settings.publish_dir()}")

@@ -132,3 +132,14 @@ def test_a_reader_attached_read_only_cannot_write_and_time_travel_reads_old_snap
         assert conn.execute(f"SELECT count(*) FROM articles AT (VERSION => {int(first)})").fetchone() == (3,)
         with pytest.raises(duckdb.Error, match="read-only|read only"):
             conn.execute("DELETE FROM articles")
+
+
+def test_the_configured_lake_connects_with_the_catalog_from_the_environment(monkeypatch, tmp_path, postgres):
+    """The definitions' resource reads the catalog through EnvVar, also when used outside a run (the demo)."""
+    monkeypatch.setenv("ASKNEWS_WAREHOUSE", "ducklake")
+    monkeypatch.setenv("ASKNEWS_DUCKLAKE_CATALOG", postgres.create_database("lake"))
+    monkeypatch.setenv("ASKNEWS_DUCKLAKE_DATA_PATH", str(tmp_path / "lake"))
+    warehouse = build_resources("local")["warehouse"]
+    with warehouse.get_connection() as conn:
+        replace_table(conn, "totals", "total BIGINT", pd.DataFrame({"total": [1, 2]}))
+        assert conn.execute("SELECT sum(total) FROM lake.totals").fetchone() == (3,)

@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+from dagster import EnvVar
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
@@ -101,7 +102,10 @@ class Warehouse(DuckDBResource):
 
     @contextmanager
     def _ducklake_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        if not self.catalog.strip():
+        # Dagster resolves an EnvVar field when it builds the resource for a run; code that uses the
+        # definitions' resource directly (the demo's summary) still holds the EnvVar itself.
+        catalog = (self.catalog.get_value() or "") if isinstance(self.catalog, EnvVar) else self.catalog
+        if not catalog.strip():
             raise WarehouseUnavailable(
                 "ASKNEWS_WAREHOUSE=ducklake needs its catalog: set ASKNEWS_DUCKLAKE_CATALOG to a PostgreSQL"
                 " connection string, e.g. 'dbname=asknews_lake host=db.internal user=asknews'"
@@ -116,11 +120,11 @@ class Warehouse(DuckDBResource):
                 _create_s3_secret_from_environment(conn)
             options = f"DATA_PATH {_sql_string(data_path)}" + (", READ_ONLY" if self.read_only else "")
             try:
-                conn.execute(f"ATTACH {_sql_string('ducklake:postgres:' + self.catalog)} AS {LAKE} ({options})")
+                conn.execute(f"ATTACH {_sql_string('ducklake:postgres:' + catalog)} AS {LAKE} ({options})")
             except duckdb.Error as error:
                 # DuckDB's message quotes the whole connection string, password included.
                 raise WarehouseUnavailable(
-                    f"could not attach the DuckLake catalog (ASKNEWS_DUCKLAKE_CATALOG): {redact(str(error), self.catalog)}"
+                    f"could not attach the DuckLake catalog (ASKNEWS_DUCKLAKE_CATALOG): {redact(str(error), catalog)}"
                 ) from None
             conn.execute(f"USE {LAKE}")
             yield conn
