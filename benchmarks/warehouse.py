@@ -32,7 +32,6 @@ from pathlib import Path
 
 from asknews_assets.assets.raw import INGEST_STATS_DDL, RAW_ARTICLES_DDL, REJECTS_DDL
 from asknews_assets.ingest.articles import article_rows, ingest_partition, reject_rows
-from asknews_assets.partitions import ArticlePartition
 from asknews_assets.resources.news_source import FileNewsSource
 from asknews_assets.resources.warehouse import Warehouse
 from asknews_assets.storage import replace_partition

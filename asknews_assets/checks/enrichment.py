@@ -105,7 +105,8 @@ def article_embeddings_complete(warehouse: Warehouse) -> AssetCheckResult:
             """
         ).df()
         not_unit = conn.execute(
-            "SELECT count(*) FROM article_embeddings WHERE abs(list_inner_product(embedding, embedding) - 1) > 1e-3 OR len(embedding) != embedding_dim"
+            "SELECT count(*) FROM article_embeddings"
+            " WHERE abs(list_inner_product(embedding, embedding) - 1) > 1e-3 OR len(embedding) != embedding_dim"
         ).fetchone()[0]
         models = conn.execute("SELECT DISTINCT embedding_model AS m FROM article_embeddings ORDER BY 1").df()["m"]
         stored = conn.execute("SELECT count(*) FROM article_embeddings").fetchone()[0]
