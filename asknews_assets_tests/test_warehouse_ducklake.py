@@ -4,6 +4,8 @@ read-only readers and time travel."""
 
 from __future__ import annotations
 
+import multiprocessing
+
 import duckdb
 import pandas as pd
 import pytest
@@ -143,3 +145,28 @@ def test_the_configured_lake_connects_with_the_catalog_from_the_environment(monk
     with warehouse.get_connection() as conn:
         replace_table(conn, "totals", "total BIGINT", pd.DataFrame({"total": [1, 2]}))
         assert conn.execute("SELECT sum(total) FROM lake.totals").fetchone() == (3,)
+
+
+def _write_one_partition(fields: dict, country: str, barrier) -> None:
+    """In a process of its own: attach the lake (maybe creating its catalog) and write one partition."""
+    partition = ArticlePartition(country, "es")
+    barrier.wait(timeout=120)  # all processes imported and ready: attach at the same moment
+    with Warehouse(**fields).get_connection() as conn:
+        replace_partition(conn, "articles", DDL, partition, _rows(partition, range(4)))
+
+
+def test_processes_that_find_an_empty_catalog_at_once_all_attach_and_write(tmp_path, postgres):
+    """They all try to create DuckLake's tables; those that lose that race attach again and write."""
+    fields = {"backend": "ducklake", "database": str(tmp_path / "lake"), "catalog": postgres.create_database("lake")}
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(4)
+    processes = [
+        context.Process(target=_write_one_partition, args=(fields, country, barrier)) for country in ("MX", "AR", "CO", "PE")
+    ]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=300)
+    assert [process.exitcode for process in processes] == [0] * 4
+    with Warehouse(**fields).get_connection() as conn:
+        assert dict(conn.execute("SELECT country, count(*) FROM articles GROUP BY 1").fetchall()) == {c: 4 for c in ("MX", "AR", "CO", "PE")}

@@ -25,6 +25,7 @@ import importlib.util
 import os
 import re
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -113,23 +114,56 @@ class Warehouse(DuckDBResource):
         data_path = str(self.database)
         if not data_path.startswith("s3://"):
             Path(data_path).mkdir(parents=True, exist_ok=True)
-        conn = connect_offline(dict(self.connection_config))
+        key = (os.getpid(), catalog, data_path, self.read_only, tuple(sorted(self.connection_config.items())))
+        with _LAKES_LOCK:
+            if key not in _LAKES:
+                _LAKES[key] = _attach_lake(catalog, data_path, self.read_only, dict(self.connection_config))
+            conn = _LAKES[key].cursor()
+        try:
+            conn.execute(f"USE {LAKE}")
+            yield conn
+        except (duckdb.IOException, duckdb.ConnectionException, duckdb.FatalException, duckdb.InternalException):
+            with _LAKES_LOCK:  # the catalog connection may be lost (a PostgreSQL restart): attach afresh next time
+                _LAKES.pop(key, None)
+            raise
+        finally:
+            conn.close()
+
+
+# One attached lake per process and configuration, each connection a cursor of it: loading the
+# extensions (DuckDB verifies their signatures, ~80 MB) and attaching the catalog cost 0.2-1 s, paid
+# once per process instead of per connection. Every transaction still starts from the catalog's
+# latest snapshot, so other processes' commits are seen as with a fresh attach.
+_LAKES: dict[tuple, duckdb.DuckDBPyConnection] = {}
+_LAKES_LOCK = threading.Lock()
+ATTACH_ATTEMPTS = 5
+
+
+def _attach_lake(catalog: str, data_path: str, read_only: bool, config: dict) -> duckdb.DuckDBPyConnection:
+    for attempt in range(1, ATTACH_ATTEMPTS + 1):
+        conn = connect_offline(config)
         try:
             load_extensions(conn, ["postgres_scanner", "ducklake"] + (["httpfs"] if data_path.startswith("s3://") else []))
             if data_path.startswith("s3://"):
                 _create_s3_secret_from_environment(conn)
-            options = f"DATA_PATH {_sql_string(data_path)}" + (", READ_ONLY" if self.read_only else "")
-            try:
-                conn.execute(f"ATTACH {_sql_string('ducklake:postgres:' + catalog)} AS {LAKE} ({options})")
-            except duckdb.Error as error:
-                # DuckDB's message quotes the whole connection string, password included.
-                raise WarehouseUnavailable(
-                    f"could not attach the DuckLake catalog (ASKNEWS_DUCKLAKE_CATALOG): {redact(str(error), catalog)}"
-                ) from None
-            conn.execute(f"USE {LAKE}")
-            yield conn
-        finally:
+            options = f"DATA_PATH {_sql_string(data_path)}" + (", READ_ONLY" if read_only else "")
+            conn.execute(f"ATTACH {_sql_string('ducklake:postgres:' + catalog)} AS {LAKE} ({options})")
+            return conn
+        except duckdb.Error as error:
             conn.close()
+            # Processes that find an empty catalog at the same moment all create DuckLake's tables;
+            # all but one fail, and find the tables made when they try again.
+            if "Failed to initialize DuckLake" in str(error) and attempt < ATTACH_ATTEMPTS:
+                time.sleep(0.2 * attempt)
+                continue
+            # DuckDB's message quotes the whole connection string, password included.
+            raise WarehouseUnavailable(
+                f"could not attach the DuckLake catalog (ASKNEWS_DUCKLAKE_CATALOG): {redact(str(error), catalog)}"
+            ) from None
+        except BaseException:
+            conn.close()
+            raise
+    raise AssertionError("unreachable")
 
 
 def connect_offline(config: dict | None = None) -> duckdb.DuckDBPyConnection:
