@@ -260,10 +260,12 @@ def test_a_writer_killed_mid_transaction_leaves_the_previous_snapshot_and_the_re
                 assert conn.execute("SELECT id FROM lake.current_snapshot()").fetchone() == (before,)
             assert lake_rows(lake) == stale
 
+            ended = (DagsterRunStatus.CANCELED, DagsterRunStatus.FAILURE)
             if observer.get_run_by_id(run_id).status == DagsterRunStatus.STARTED:
                 terminated = server.graphql(TERMINATE_RUN, {"runId": run_id}, GRAPHQL_TIMEOUT)["terminateRun"]
-                assert terminated["__typename"] == "TerminateRunSuccess", terminated
-            assert observer.get_run_by_id(run_id).status in (DagsterRunStatus.CANCELED, DagsterRunStatus.FAILURE)
+                # A surviving parent may mark the run failed in the meantime: then nothing is left to terminate.
+                assert terminated["__typename"] == "TerminateRunSuccess" or observer.get_run_by_id(run_id).status in ended, terminated
+            assert observer.get_run_by_id(run_id).status in ended
 
             params = {"parentRunId": run_id, "strategy": "FROM_FAILURE"}
             rerun = server.graphql(REEXECUTE_RUN, {"params": params}, GRAPHQL_TIMEOUT)["launchRunReexecution"]
