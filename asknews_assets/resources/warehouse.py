@@ -10,8 +10,8 @@ results in one transaction), so the wait is short too.
 files under a data path (a folder every writer mounts, or an s3:// prefix). Any number of
 processes on any number of hosts write at once under snapshot isolation, so there is no lock; a
 commit that conflicts with a concurrent one is retried by `storage.write_transaction`. Each
-connection is an in-memory DuckDB with the lake attached as its default catalog, so every query of
-the project runs unchanged on either backend.
+connection is a cursor of an in-memory DuckDB (one per process) with the lake attached, and the lake
+is its default catalog, so every query of the project runs unchanged on either backend.
 
 DuckLake needs DuckDB extensions. They come from the registry packages pinned with DuckDB
 (duckdb-extension-ducklake, -postgres, -httpfs) and are loaded from the installed packages with
