@@ -195,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
             for reason, count in reasons:
                 print(f"  rejected, {reason}: {count}")
     print(format_summary(summary, unroutable))
-    print(f"\nWarehouse (DuckDB): {settings.warehouse_path()}")
+    warehouse = defs.resources["warehouse"]
+    print(f"\nWarehouse ({warehouse.backend}): {warehouse.database}")
     print(f"Datasets:           {settings.dataset_store_dir()}")
     print(f"Models:             {settings.model_store_dir()}")
     print(f"Published (local):  {settings.publish_dir()}")

@@ -91,6 +91,25 @@ def warehouse_path() -> Path:
     return Path(os.environ.get("ASKNEWS_DUCKDB_PATH", data_dir() / "warehouse" / "asknews.duckdb")).resolve()
 
 
+WAREHOUSE_BACKENDS = ("duckdb", "ducklake")
+
+
+def warehouse_backend() -> str:
+    """'duckdb' (one embedded file, the default) or 'ducklake' (PostgreSQL catalog, Parquet data)."""
+    value = os.environ.get("ASKNEWS_WAREHOUSE", "duckdb")
+    if value not in WAREHOUSE_BACKENDS:
+        raise ValueError(f"ASKNEWS_WAREHOUSE must be one of {', '.join(WAREHOUSE_BACKENDS)}, not {value!r}")
+    return value
+
+
+def ducklake_data_path() -> str:
+    """Where DuckLake writes its Parquet files: a folder every writer mounts, or an s3:// prefix."""
+    value = os.environ.get("ASKNEWS_DUCKLAKE_DATA_PATH", "")
+    if value.startswith("s3://"):
+        return value
+    return str(Path(value).resolve()) if value else str(data_dir() / "lake")
+
+
 def deployment() -> str:
     """Which resource set the definitions bind: 'local' (offline, embedded) or 'production'."""
     value = os.environ.get("ASKNEWS_DEPLOYMENT", "local")

@@ -59,6 +59,18 @@ class PostgresServer:
             host=self.host, port=self.port, user=self.user, password=self.password, dbname=self.database
         )
 
+    def create_database(self, name: str) -> str:
+        """Create database `name` (a constant of the caller) and return its libpq connection string."""
+        admin = self.connect()
+        admin.autocommit = True
+        with admin.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+        admin.close()
+        return self.dsn(name)
+
+    def dsn(self, database: str | None = None) -> str:
+        return f"dbname={database or self.database} host={self.host} port={self.port} user={self.user} password={self.password}"
+
 
 def _as_server_user(command: list[str]) -> list[str]:
     if os.geteuid() != 0:

@@ -9,7 +9,7 @@ import pytest
 from dagster import AssetKey, materialize
 
 from asknews_assets.assets.annotation import annotated_articles, dataset_splits
-from asknews_assets.assets.enrichment import SUMMARIES_DDL, embeddings_ddl
+from asknews_assets.assets.enrichment import EMBEDDINGS_DDL, SUMMARIES_DDL
 from asknews_assets.assets.topics import DIVERSIFIED_SAMPLE_DDL, DIVERSITY_METRICS_DDL
 from asknews_assets.assets.translation import TRANSLATED_ARTICLES_DDL
 from asknews_assets.checks.annotation import annotated_articles_valid, dataset_export_complete, dataset_splits_no_leakage
@@ -72,7 +72,7 @@ def seeded(warehouse):
         replace_table(conn, "diversified_sample", DIVERSIFIED_SAMPLE_DDL, sample)
         replace_table(conn, "article_summaries", SUMMARIES_DDL, summaries)
         replace_table(conn, "translated_articles", TRANSLATED_ARTICLES_DDL, translations)
-        replace_table(conn, "article_embeddings", embeddings_ddl(8), embeddings)
+        replace_table(conn, "article_embeddings", EMBEDDINGS_DDL, embeddings)
         replace_table(
             conn, "diversity_metrics", DIVERSITY_METRICS_DDL,
             [{"metric": "topic_entropy", "sample": 0.9, "random_baseline": 0.6, "best_possible": 1.0}],

@@ -38,17 +38,17 @@ def _rows(warehouse, sql):
         return conn.execute(sql).fetchall()
 
 
-def test_embeddings_are_stored_as_unit_float_arrays(warehouse, partitions):
+def test_embeddings_are_stored_as_unit_float_lists(warehouse, partitions):
     write_translated_articles(warehouse, MX_ES, ARTICLES)
     result = _materialize(warehouse, partitions, SentenceTransformerEmbedder())
     assert result.success
     assert _rows(
         warehouse,
         "SELECT article_id, typeof(embedding), embedding_model, embedding_dim, embedded_field,"
-        " round(array_inner_product(embedding, embedding), 4) FROM article_embeddings ORDER BY 1",
+        " round(list_inner_product(embedding, embedding), 4) FROM article_embeddings ORDER BY 1",
     ) == [
-        ("a1", "FLOAT[384]", "sentence-transformers/all-MiniLM-L6-v2", 384, "summary", 1.0),
-        ("a2", "FLOAT[384]", "sentence-transformers/all-MiniLM-L6-v2", 384, "summary", 1.0),
+        ("a1", "FLOAT[]", "sentence-transformers/all-MiniLM-L6-v2", 384, "summary", 1.0),
+        ("a2", "FLOAT[]", "sentence-transformers/all-MiniLM-L6-v2", 384, "summary", 1.0),
     ]
     (materialization,) = result.asset_materializations_for_node("article_embeddings")
     metadata = {k: v.value for k, v in materialization.metadata.items()}
@@ -65,7 +65,7 @@ def test_embedding_check_fails_on_a_missing_or_denormalised_embedding(warehouse,
     write_translated_articles(warehouse, MX_ES, ARTICLES)
     assert _materialize(warehouse, partitions, SentenceTransformerEmbedder()).success
     with warehouse.get_connection() as conn:
-        conn.execute("UPDATE article_embeddings SET embedding = list_transform(embedding::FLOAT[], lambda x: x * 2)::FLOAT[384] WHERE article_id = 'a1'")
+        conn.execute("UPDATE article_embeddings SET embedding = list_transform(embedding, lambda x: x * 2) WHERE article_id = 'a1'")
     assert embeddings_complete(warehouse, MX_ES).metadata["not_unit_length"].value == 1
     with warehouse.get_connection() as conn:
         conn.execute("DELETE FROM article_embeddings WHERE article_id = 'a1'")
@@ -78,4 +78,17 @@ def test_a_model_of_another_dimension_is_refused(warehouse, partitions):
     with warehouse.get_connection() as conn:
         conn.execute("CREATE TABLE article_embeddings (country VARCHAR, language VARCHAR, article_id VARCHAR, embedding FLOAT[3])")
     with pytest.raises(Exception, match="every partition must use one model"):
+        _materialize(warehouse, partitions, SentenceTransformerEmbedder())
+
+
+def test_stored_embeddings_of_another_length_are_refused(warehouse, partitions):
+    """The list column holds any length: the asset itself keeps one dimension per table."""
+    write_translated_articles(warehouse, MX_ES, ARTICLES)
+    with warehouse.get_connection() as conn:
+        conn.execute(
+            "CREATE TABLE article_embeddings (country VARCHAR, language VARCHAR, article_id VARCHAR, embedding FLOAT[],"
+            " embedding_model VARCHAR, embedding_dim INTEGER, embedded_field VARCHAR)"
+        )
+        conn.execute("INSERT INTO article_embeddings VALUES ('FR', 'fr', 'f1', [0.6, 0.8], 'other', 2, 'summary')")
+    with pytest.raises(Exception, match=r"holds \[2\]-dimension embeddings.*every partition must use one model"):
         _materialize(warehouse, partitions, SentenceTransformerEmbedder())

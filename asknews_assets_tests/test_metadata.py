@@ -4,7 +4,7 @@ import datetime
 
 import numpy as np
 
-from asknews_assets.assets.enrichment import embeddings_ddl
+from asknews_assets.assets.enrichment import EMBEDDINGS_DDL
 from asknews_assets.assets.raw import RAW_ARTICLES_DDL
 from asknews_assets.metadata import column_schema, largest_title, table_preview
 
@@ -14,8 +14,8 @@ def test_column_schema_follows_the_ddl():
     assert [c.name for c in schema.columns][:4] == ["article_id", "country", "language", "article_url"]
     assert [c.constraints.nullable for c in schema.columns][:4] == [False, False, False, True]
     assert schema.columns[6].type == "TIMESTAMPTZ"
-    embedding = column_schema(embeddings_ddl(384)).columns[3]
-    assert (embedding.name, embedding.type, embedding.constraints.nullable) == ("embedding", "FLOAT[384]", False)
+    embedding = column_schema(EMBEDDINGS_DDL).columns[3]
+    assert (embedding.name, embedding.type, embedding.constraints.nullable) == ("embedding", "FLOAT[]", False)
     nested = column_schema("a DECIMAL(10, 2), b VARCHAR").columns
     assert [(c.name, c.type) for c in nested] == [("a", "DECIMAL(10, 2)"), ("b", "VARCHAR")]
 

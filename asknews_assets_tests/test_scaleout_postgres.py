@@ -19,7 +19,6 @@ from dagster._core.workspace.config_schema import process_workspace_config
 
 from asknews_assets.settings import PROJECT_ROOT
 from asknews_assets_tests.conftest import article, write_corpus
-from asknews_assets_tests.postgres_server import postgres_bin_dir, postgres_server
 
 PRODUCTION_YAML = PROJECT_ROOT / "deploy" / "production" / "dagster.yaml"
 # Sections whose classes live in libraries only a cluster has (dagster-k8s, dagster-aws): replaced
@@ -57,18 +56,6 @@ def test_production_files_are_valid_dagster_configuration(monkeypatch):
     assert workspace.value["load_from"][0]["grpc_server"]["host"] == "asknews-code-location"
     for run_config in (PRODUCTION_YAML.parent / "run_config").glob("*.yaml"):
         assert set(yaml.safe_load(run_config.read_text())["execution"]["config"]) >= {"retries"}, run_config
-
-
-@pytest.fixture
-def postgres(tmp_path):
-    bin_dir = postgres_bin_dir()
-    if bin_dir is None:
-        missing = "PostgreSQL server binaries (initdb, postgres) not found: apt-get install postgresql"
-        if os.environ.get("ASKNEWS_REQUIRE_POSTGRES") == "1":  # CI installs them: a skip there would hide a gap
-            pytest.fail(missing + " (ASKNEWS_REQUIRE_POSTGRES=1)")
-        pytest.skip(missing)
-    with postgres_server(tmp_path / "postgres", bin_dir) as server:
-        yield server
 
 
 @pytest.mark.e2e

@@ -27,6 +27,7 @@ the code location. Production runs each step as its own pod instead.
     python -m benchmarks.soak                      # 20,000 articles, 60 countries (~15-25 min on 2 busy cores)
     python -m benchmarks.soak --quick              # 2,000 articles, 4 countries (~3-4 min)
     python -m benchmarks.soak --failure-rate 0.2 --max-retries 2 --keep /tmp/soak
+    python -m benchmarks.soak --warehouse ducklake # the same into DuckLake (PostgreSQL catalog started for it)
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -60,11 +63,13 @@ from asknews_assets_tests.dagster_processes import (
     DagsterServer,
     dagster_processes,
 )
+from asknews_assets_tests.postgres_server import postgres_bin_dir, postgres_server
 from benchmarks.fault_server import FaultInjector, fault_server, prompt_digest
 
 SOAK_ASSETS = ("raw_articles", "translated_articles", "article_summaries")
-# DuckDB's own lock errors, and the warehouse's when a run gave up waiting for its lock.
-LOCK_ERROR = re.compile(r"Could not set lock|Conflicting lock|WarehouseLockTimeout")
+# DuckDB's own lock errors, the warehouse's when a run gave up waiting for its lock, and DuckLake's
+# when a write kept losing commit conflicts.
+LOCK_ERROR = re.compile(r"Could not set lock|Conflicting lock|WarehouseLockTimeout|CommitConflict")
 # What makes a row unique in each table the soak writes.
 UNIQUE_KEYS = {
     "raw_articles": "country, language, article_id",
@@ -92,6 +97,7 @@ class SoakSettings:
     llm_timeout_s: float = 2.0
     llm_concurrency: int = 4
     backfill_timeout_s: float = 3600.0
+    warehouse: str = "duckdb"  # or "ducklake": a PostgreSQL catalog started for the soak, Parquet under its folder
 
 
 # One partition per language for the first 4 languages: a single wave of 4 runs in flight.
@@ -125,8 +131,22 @@ def generate_corpus(out: Path, settings: SoakSettings) -> dict:
     return json.loads((out / "manifest.json").read_text())
 
 
-def dagster_env(work: Path, llm_base_url: str, settings: SoakSettings) -> dict[str, str]:
+def warehouse_fields(work: Path, settings: SoakSettings, catalog: str = "") -> dict[str, str]:
+    """The Warehouse resource's fields for the soak's warehouse (see warehouse_env for the same as settings)."""
+    if settings.warehouse == "ducklake":
+        return {"backend": "ducklake", "database": str(work / "lake"), "catalog": catalog}
+    return {"database": str(work / "warehouse.duckdb")}
+
+
+def warehouse_env(work: Path, settings: SoakSettings, catalog: str = "") -> dict[str, str]:
+    if settings.warehouse == "ducklake":
+        return {"ASKNEWS_WAREHOUSE": "ducklake", "ASKNEWS_DUCKLAKE_CATALOG": catalog, "ASKNEWS_DUCKLAKE_DATA_PATH": str(work / "lake")}
+    return {"ASKNEWS_WAREHOUSE": "duckdb"}
+
+
+def dagster_env(work: Path, llm_base_url: str, settings: SoakSettings, catalog: str = "") -> dict[str, str]:
     return {
+        **warehouse_env(work, settings, catalog),
         "ASKNEWS_DEPLOYMENT": "local",
         "ASKNEWS_SOURCE_DIR": str(work / "corpus"),
         "ASKNEWS_DUCKDB_PATH": str(work / "warehouse.duckdb"),
@@ -207,9 +227,9 @@ def runs_timing(instance: DagsterInstance, runs: list[DagsterRun]) -> tuple[floa
     return last_end - first_created, most
 
 
-def check_warehouse(database: Path, manifest: dict) -> dict:
+def check_warehouse(warehouse: Warehouse, manifest: dict) -> dict:
     """What the warehouse holds, compared with the manifest and with itself."""
-    with Warehouse(database=str(database)).get_connection() as conn:
+    with warehouse.get_connection() as conn:
 
         def scalar(sql: str) -> int:
             return conn.execute(sql).fetchone()[0] or 0
@@ -281,6 +301,7 @@ def soak_pass(
     manifest: dict,
     title: str,
     settings: SoakSettings,
+    warehouse: Warehouse,
 ) -> PassResult:
     partitions = sorted(manifest["per_partition"])
     backfill_id, status, seconds = run_backfill(server, instance, partitions, title, settings.backfill_timeout_s)
@@ -297,7 +318,7 @@ def soak_pass(
         server_calls=sum(outcomes.values()),
         server_outcomes=outcomes,
         prompts=prompts,
-        warehouse=check_warehouse(work / "warehouse.duckdb", manifest),
+        warehouse=check_warehouse(warehouse, manifest),
     )
 
 
@@ -334,6 +355,19 @@ def stop_leftovers(marker: str, grace_s: float = 30.0) -> dict[int, str]:
     return left
 
 
+@contextmanager
+def _catalog(work: Path, settings: SoakSettings) -> Iterator[str]:
+    """The DuckLake catalog's connection string: a PostgreSQL server of the soak's own ('' for the file)."""
+    if settings.warehouse != "ducklake":
+        yield ""
+        return
+    bin_dir = postgres_bin_dir()
+    if bin_dir is None:
+        raise SystemExit("--warehouse ducklake needs PostgreSQL's server binaries (initdb, postgres): apt-get install postgresql")
+    with postgres_server(work / "postgres", bin_dir) as server:
+        yield server.create_database("lake")
+
+
 def soak(settings: SoakSettings, keep: Path | None = None) -> tuple[dict, PassResult, PassResult]:
     work = Path(keep or tempfile.mkdtemp(prefix="asknews-soak-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -346,13 +380,14 @@ def soak(settings: SoakSettings, keep: Path | None = None) -> tuple[dict, PassRe
             flush=True,
         )
         injector = FaultInjector(settings.failure_rate, settings.seed, timeout_delay_s=settings.llm_timeout_s + 1.5)
-        with fault_server(injector, MODEL) as llm:
-            env = dagster_env(work, llm.base_url, settings)
+        with fault_server(injector, MODEL) as llm, _catalog(work, settings) as catalog:
+            env = dagster_env(work, llm.base_url, settings, catalog)
+            warehouse = Warehouse(**warehouse_fields(work, settings, catalog))
             with dagster_processes(work / "home", env) as server, DagsterInstance.from_config(str(work / "home")) as instance:
-                print(f"dagster up after {time.monotonic() - started:.0f}s", flush=True)
+                print(f"dagster up after {time.monotonic() - started:.0f}s ({settings.warehouse} warehouse)", flush=True)
                 register_partitions(server, sorted(manifest["per_partition"]))
-                first = soak_pass(server, instance, injector, work, manifest, "soak pass 1", settings)
-                second = soak_pass(server, instance, injector, work, manifest, "soak pass 2 (cache)", settings)
+                first = soak_pass(server, instance, injector, work, manifest, "soak pass 1", settings, warehouse)
+                second = soak_pass(server, instance, injector, work, manifest, "soak pass 2 (cache)", settings, warehouse)
         leftovers = stop_leftovers(str(work))
         context = {
             "manifest": manifest,
@@ -437,6 +472,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-retries", type=int, default=defaults.max_retries, help="LLM client retries per article")
     parser.add_argument("--llm-timeout", type=float, default=defaults.llm_timeout_s, help="LLM client timeout, seconds")
     parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--warehouse", choices=("duckdb", "ducklake"), default="duckdb", help="warehouse backend")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (corpus, warehouse, DAGSTER_HOME)")
     args = parser.parse_args(argv)
     settings = replace(
@@ -445,6 +481,7 @@ def main(argv: list[str] | None = None) -> int:
         max_retries=args.max_retries,
         llm_timeout_s=args.llm_timeout,
         seed=args.seed,
+        warehouse=args.warehouse,
     )
     if args.articles:
         settings = replace(settings, articles=args.articles)

@@ -1,5 +1,6 @@
 """The enrichment layer: English summaries and their sentence embeddings, per country x language."""
 
+import re
 import time
 from collections import Counter
 from datetime import datetime, timezone
@@ -35,12 +36,13 @@ SUMMARY_STATS_DDL = """
 """
 
 
-def embeddings_ddl(dimension: int) -> str:
-    return f"""
-        country VARCHAR NOT NULL, language VARCHAR NOT NULL, article_id VARCHAR NOT NULL,
-        embedding FLOAT[{int(dimension)}] NOT NULL,
-        embedding_model VARCHAR, embedding_dim INTEGER, embedded_field VARCHAR
-    """
+# A list, not FLOAT[dimension]: DuckLake has no fixed-size arrays. One length per table is kept by
+# the asset (see _stored_dimensions) and checked by article_embeddings_complete.
+EMBEDDINGS_DDL = """
+    country VARCHAR NOT NULL, language VARCHAR NOT NULL, article_id VARCHAR NOT NULL,
+    embedding FLOAT[] NOT NULL,
+    embedding_model VARCHAR, embedding_dim INTEGER, embedded_field VARCHAR
+"""
 
 
 def _text(value: object) -> str:
@@ -155,7 +157,7 @@ def article_summaries(
 def article_embeddings(context: AssetExecutionContext, embedder: Embedder, warehouse: Warehouse) -> MaterializeResult:
     """A unit-length sentence embedding of each summarised article (its summary by default).
 
-    Stored as fixed-length FLOAT[dim] arrays, so cosine similarity is `array_inner_product` in SQL.
+    Stored as FLOAT[] lists of one length, so cosine similarity is `list_inner_product` in SQL.
     Every partition of the table must come from one model: a model of another dimension is refused.
     """
     field = embedder.text_field
@@ -174,7 +176,7 @@ def article_embeddings(context: AssetExecutionContext, embedder: Embedder, wareh
                 """,
                 [partition.country, partition.language],
             ).df()
-            stored_type = _embedding_column_type(conn)
+            stored_dimensions = _stored_dimensions(conn)
 
         texts = [
             embedding_text(field, title=_text(row.title_en), summary=row.summary, translation=_text(row.text_en))
@@ -184,9 +186,9 @@ def article_embeddings(context: AssetExecutionContext, embedder: Embedder, wareh
         vectors = embedder.embed(texts)
         seconds += time.perf_counter() - started
         dimension = embedder.dimension
-        if stored_type is not None and stored_type != f"FLOAT[{dimension}]":
+        if stored_dimensions - {dimension}:
             raise Failure(
-                f"article_embeddings holds {stored_type} embeddings but {embedder.model_name} gives {dimension} dimensions:"
+                f"article_embeddings holds {sorted(stored_dimensions)}-dimension embeddings but {embedder.model_name} gives {dimension} dimensions:"
                 " every partition must use one model; drop the table and re-materialise all partitions to switch models"
             )
 
@@ -202,14 +204,14 @@ def article_embeddings(context: AssetExecutionContext, embedder: Embedder, wareh
             }
         )
         with warehouse.get_connection() as conn:
-            replace_partition(conn, "article_embeddings", embeddings_ddl(dimension), partition, rows)
+            replace_partition(conn, "article_embeddings", EMBEDDINGS_DDL, partition, rows)
         stored += len(rows)
         preview += [{"partition": str(partition), "article_id": a, "embedded_text": t} for a, t in zip(articles["article_id"], texts)]
 
     return MaterializeResult(
         metadata={
             "dagster/row_count": stored,
-            "dagster/column_schema": column_schema(embeddings_ddl(embedder.dimension)),
+            "dagster/column_schema": column_schema(EMBEDDINGS_DDL),
             "dagster/table_name": "article_embeddings",
             "model": embedder.model_name,
             "dimension": embedder.dimension,
@@ -221,9 +223,15 @@ def article_embeddings(context: AssetExecutionContext, embedder: Embedder, wareh
     )
 
 
-def _embedding_column_type(conn) -> str | None:
-    found = conn.execute(
-        "SELECT data_type FROM information_schema.columns"
-        " WHERE table_name = 'article_embeddings' AND column_name = 'embedding'"
+def _stored_dimensions(conn) -> set[int]:
+    """Lengths of the stored embeddings, and the length a fixed-size array column (older files) requires."""
+    if not table_exists(conn, "article_embeddings"):
+        return set()
+    dimensions = {int(n) for (n,) in conn.execute("SELECT DISTINCT len(embedding) FROM article_embeddings").fetchall()}
+    (column_type,) = conn.execute(
+        "SELECT data_type FROM information_schema.columns WHERE table_name = 'article_embeddings'"
+        " AND column_name = 'embedding' AND table_catalog = current_database()"
     ).fetchone()
-    return found[0] if found else None
+    if fixed := re.fullmatch(r"FLOAT\[(\d+)\]", column_type):
+        dimensions.add(int(fixed.group(1)))
+    return dimensions

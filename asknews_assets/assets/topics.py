@@ -92,9 +92,9 @@ def _require_tables(conn, tables: dict[str, AssetKey]) -> None:
 
 def read_with_embeddings(conn, query: str) -> tuple[pd.DataFrame, np.ndarray]:
     """Rows of `query` without its `embedding` column, and that column as an n x dim matrix."""
-    # A cursor of its own: a result left open on `conn` (table_exists' fetchone) would block conn.sql.
-    with conn.cursor() as cursor:
-        table = cursor.sql(query).to_arrow_table()
+    # Executed, not conn.sql: a lazy relation would be blocked by a result left open on `conn`; and
+    # not on a cursor, which is a new connection without the DuckLake catalog as its default.
+    table = conn.execute(query).to_arrow_table()
     vectors = table.column("embedding").combine_chunks()
     flat = vectors.flatten().to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
     matrix = flat.reshape(len(vectors), -1) if len(vectors) else np.zeros((0, 0), np.float32)

@@ -131,7 +131,7 @@ def embeddings_complete(warehouse: Warehouse, partition: ArticlePartition) -> As
         ).df()
         not_unit = conn.execute(
             "SELECT count(*) FROM article_embeddings WHERE country = $country AND language = $language"
-            " AND abs(array_inner_product(embedding, embedding) - 1) > 1e-3",
+            " AND (abs(list_inner_product(embedding, embedding) - 1) > 1e-3 OR len(embedding) != embedding_dim)",
             where,
         ).fetchone()[0]
         # One model across the table: the partition's rows against every other partition's.

@@ -1,11 +1,15 @@
 """A cache of usable LLM answers in the warehouse, so a re-run or a resumed backfill never pays twice.
 
 Answers are keyed by (model, prompt_version, input_hash); the hash covers the messages and the
-sampling settings. DuckDB allows one writer process and the warehouse serialises connections with a
-file lock, so no connection is held while waiting on the endpoint: hits are read in one short
+sampling settings. The embedded warehouse serialises connections with a file lock, so no connection
+is held while waiting on the endpoint: hits are read in one short
 connection, misses are sent, and answers are written in short connections of `flush_every` answers
 each (and whatever is pending when the batch ends or fails). A crash mid-batch therefore loses at
 most one chunk of paid answers, and the lock is only ever held for a write, never for an HTTP wait.
+
+The key is kept by the write (delete the stored answers of the batch's keys, insert the batch, in
+one transaction) rather than by a PRIMARY KEY, which DuckLake does not have; files made before keep
+theirs, and the same write respects it.
 
 Failures are not cached: they are usually transient, and a re-run should try them again.
 """
@@ -20,12 +24,12 @@ import duckdb
 import pandas as pd
 
 from asknews_assets.llm.client import ChatClient, ChatRequest, Completion, Validator
+from asknews_assets.storage import table_exists, write_transaction
 
 LLM_CACHE_TABLE = "llm_cache"
 LLM_CACHE_DDL = """
     model VARCHAR NOT NULL, prompt_version VARCHAR NOT NULL, input_hash VARCHAR NOT NULL,
-    answer VARCHAR NOT NULL, attempts INTEGER, created_at TIMESTAMPTZ,
-    PRIMARY KEY (model, prompt_version, input_hash)
+    answer VARCHAR NOT NULL, attempts INTEGER, created_at TIMESTAMPTZ
 """
 
 Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
@@ -43,7 +47,8 @@ class LLMCache:
         if wanted.empty:
             return {}
         with self._connect() as conn:
-            conn.execute(f"CREATE TABLE IF NOT EXISTS {LLM_CACHE_TABLE} ({LLM_CACHE_DDL})")
+            if not table_exists(conn, LLM_CACHE_TABLE):
+                return {}
             conn.register("_wanted", wanted)
             try:
                 rows = conn.execute(
@@ -73,11 +78,20 @@ class LLMCache:
         )
         if rows.empty:
             return
-        with self._connect() as conn:
+
+        def work(conn: duckdb.DuckDBPyConnection) -> None:
             conn.execute(f"CREATE TABLE IF NOT EXISTS {LLM_CACHE_TABLE} ({LLM_CACHE_DDL})")
+            conn.execute(
+                f"DELETE FROM {LLM_CACHE_TABLE} WHERE model = ? AND prompt_version = ?"
+                " AND input_hash IN (SELECT input_hash FROM _answers)",
+                [model, prompt_version],
+            )
+            conn.execute(f"INSERT INTO {LLM_CACHE_TABLE} BY NAME SELECT * FROM _answers")
+
+        with self._connect() as conn:
             conn.register("_answers", rows)
             try:
-                conn.execute(f"INSERT OR REPLACE INTO {LLM_CACHE_TABLE} BY NAME SELECT * FROM _answers")
+                write_transaction(conn, work, LLM_CACHE_TABLE)
             finally:
                 conn.unregister("_answers")
 

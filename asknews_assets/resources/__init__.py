@@ -1,6 +1,6 @@
 """Resources, chosen as a set by ASKNEWS_DEPLOYMENT ('local': offline and embedded; 'production').
 
-The warehouse and the news source are built here; each stage module of this package contributes
+The warehouse (ASKNEWS_WAREHOUSE: the embedded DuckDB file or DuckLake) and the news source are built here; each stage module of this package contributes
 the resources it needs through a function `resources_for(deployment) -> dict`, so the choice of
 backend is configuration and every asset depends on an interface only.
 """
@@ -34,10 +34,17 @@ def _source(deployment: str) -> Any:
     return FileNewsSource(directory=str(settings.source_dir()), license=settings.source_license())
 
 
+def _warehouse() -> Warehouse:
+    if settings.warehouse_backend() == "ducklake":
+        # The catalog string may hold a password: Dagster shows the variable's name, never its value.
+        return Warehouse(backend="ducklake", database=settings.ducklake_data_path(), catalog=EnvVar("ASKNEWS_DUCKLAKE_CATALOG"))
+    return Warehouse(database=str(settings.warehouse_path()))
+
+
 def build_resources(deployment: str | None = None) -> dict[str, Any]:
     deployment = deployment or settings.deployment()
     resources: dict[str, Any] = {
-        "warehouse": Warehouse(database=str(settings.warehouse_path())),
+        "warehouse": _warehouse(),
         "source": _source(deployment),
     }
     for module_info in pkgutil.iter_modules(__path__):
