@@ -95,7 +95,7 @@ class SnapshotReader(threading.Thread):
                         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'raw_articles' AND table_catalog = 'lake'"
                     ).fetchone()[0]
                     counts = (
-                        dict(conn.execute("SELECT country || '|' || language, count(*) FROM raw_articles GROUP BY 1").fetchall())
+                        dict(conn.execute("SELECT language || '-' || country, count(*) FROM raw_articles GROUP BY 1").fetchall())
                         if exists
                         else {}
                     )
@@ -119,7 +119,7 @@ def test_concurrent_partition_runs_write_the_lake_without_loss_and_readers_see_w
     production_instance_yaml(home)
     with DagsterInstance.from_config(str(home)) as instance:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
-        instance.add_dynamic_partitions("country", sorted({p.split("|")[0] for p in partitions}))
+        instance.add_dynamic_partitions("article_pairs", partitions)
 
     lake = Warehouse(backend="ducklake", database=str(tmp_path / "lake"), catalog=dsn)
     with lake.get_connection():  # creates the catalog's tables, so that the reader can attach from the start
@@ -149,10 +149,10 @@ def test_concurrent_partition_runs_write_the_lake_without_loss_and_readers_see_w
     # Every row once, none lost: the manifest's counts per partition and reason.
     tables = lake_rows(lake)
     with lake.get_connection() as conn:
-        accepted = dict(conn.execute("SELECT country || '|' || language, count(*) FROM raw_articles GROUP BY 1").fetchall())
+        accepted = dict(conn.execute("SELECT language || '-' || country, count(*) FROM raw_articles GROUP BY 1").fetchall())
         distinct = conn.execute("SELECT count(DISTINCT (country, language, article_id)) FROM raw_articles").fetchone()[0]
-        rejected = conn.execute("SELECT country || '|' || language, reason, count(*) FROM raw_article_rejects GROUP BY ALL").fetchall()
-        stats = conn.execute("SELECT country || '|' || language, read, accepted, rejected FROM raw_ingest_stats").fetchall()
+        rejected = conn.execute("SELECT language || '-' || country, reason, count(*) FROM raw_article_rejects GROUP BY ALL").fetchall()
+        stats = conn.execute("SELECT language || '-' || country, read, accepted, rejected FROM raw_ingest_stats").fetchall()
     assert accepted == {p: manifest["per_partition"][p]["accepted"] for p in partitions}
     assert distinct == len(tables["raw_articles"]) == manifest["expected_accepted"]
     expected_rejects = {(p, reason): n for p in partitions for reason, n in manifest["per_partition"][p]["rejected"].items()}
@@ -192,7 +192,7 @@ def test_concurrent_partition_runs_write_the_lake_without_loss_and_readers_see_w
         for snapshot, counts in reader.seen.items():
             if counts:
                 past = conn.execute(
-                    f"SELECT country || '|' || language, count(*) FROM raw_articles AT (VERSION => {snapshot}) GROUP BY 1"
+                    f"SELECT language || '-' || country, count(*) FROM raw_articles AT (VERSION => {snapshot}) GROUP BY 1"
                 ).fetchall()
                 assert dict(past) == counts, snapshot
 
@@ -213,8 +213,7 @@ def test_a_writer_killed_mid_transaction_leaves_the_previous_snapshot_and_the_re
     corpus = tmp_path / "corpus"
     manifest = generator.generate(corpus, articles=30_000, countries=1, seed=11, fault_rate=0.02)
     (partition,) = manifest["per_partition"]
-    country = partition.split("|")[0]
-    instance.add_dynamic_partitions("country", [country])
+    instance.add_dynamic_partitions("article_pairs", [partition])
 
     # The reference: the partition written without interruption into a lake of its own.
     reference_lake = Warehouse(backend="ducklake", database=str(tmp_path / "reference"), catalog=postgres.create_database("reference"))
@@ -238,7 +237,7 @@ def test_a_writer_killed_mid_transaction_leaves_the_previous_snapshot_and_the_re
 
     home = tmp_path / "home"
     with dagster_processes(home, _lake_env(tmp_path, dsn, corpus)) as server:
-        added = server.graphql(ADD_PARTITION, {"repositorySelector": REPOSITORY, "key": country}, GRAPHQL_TIMEOUT)
+        added = server.graphql(ADD_PARTITION, {"repositorySelector": REPOSITORY, "key": partition}, GRAPHQL_TIMEOUT)
         assert added["addDynamicPartition"]["__typename"] == "AddDynamicPartitionSuccess"
         params = partition_launch_params("article_partition_job", partition, ["raw_articles"])
         launched = server.graphql(LAUNCH_RUN, {"executionParams": params}, GRAPHQL_TIMEOUT)["launchRun"]
@@ -248,7 +247,7 @@ def test_a_writer_killed_mid_transaction_leaves_the_previous_snapshot_and_the_re
         with DagsterInstance.from_config(str(home)) as observer:
             wait_for(lambda: _step_started(observer, run_id, "raw_articles"), 120, "raw_articles to start")
             pids = _worker_pids(observer, run_id)
-            assert len(pids) >= 2, f"expected the run worker and the step worker, found pids {pids}"
+            assert pids, "no worker process reported its pid"  # steps run in the run worker (in-process executor)
             # Mid-transaction: the new rows' Parquet file is being written, not yet in the catalog.
             wait_for(lambda: set(table_folder.rglob("*.parquet")) - files_before, 120, "raw_articles to start writing", 0.005)
             for pid in pids:
