@@ -2,7 +2,8 @@
 
 Assets, checks and sensors are collected from their packages, and resources from every module of
 `asknews_assets.resources` that offers `resources_for(deployment)`, so a new stage is added by
-adding its modules, not by editing a central list.
+adding its modules, not by editing a central list. The executor of every job comes from
+ASKNEWS_EXECUTOR (asknews_assets.execution).
 """
 
 import pkgutil
@@ -16,6 +17,7 @@ from dagster import (
 )
 
 from asknews_assets import assets, checks, jobs, sensors
+from asknews_assets.execution import build_executor
 from asknews_assets.resources import build_resources
 
 
@@ -33,4 +35,5 @@ defs = Definitions(
     jobs=jobs.ALL_JOBS,
     sensors=_definitions_in(sensors, SensorDefinition),
     resources=build_resources(),
+    executor=build_executor(),  # ASKNEWS_EXECUTOR: where the steps of every job run
 )

@@ -19,6 +19,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetRecordsFilter, Config,
 from pydantic import Field
 
 from asknews_assets import settings
+from asknews_assets.execution import GPU_QUEUE_TAGS
 from asknews_assets.gliner_models.dataset import DatasetExportMissing, load_dataset_export
 from asknews_assets.gliner_models.benchmarks import (
     ZERO_SHOT_BENCHMARKS,
@@ -131,6 +132,7 @@ class FinetuneConfig(Config):
     group_name="models",
     kinds={"pytorch", "duckdb"},
     tags={"stage": "models"},
+    op_tags=GPU_QUEUE_TAGS,  # with ASKNEWS_EXECUTOR=celery: served by the GPU workers
     deps=[DATASET_SPLITS],
 )
 def finetuned_gliner(
@@ -283,6 +285,7 @@ def _score_row(
     group_name="models",
     kinds={"pytorch", "duckdb"},
     tags={"stage": "models"},
+    op_tags=GPU_QUEUE_TAGS,  # with ASKNEWS_EXECUTOR=celery: served by the GPU workers
     deps=[FINETUNED_GLINER],
 )
 def model_evaluation(
