@@ -76,7 +76,7 @@ def test_k8s_executor_needs_dagster_k8s(monkeypatch):
 
 
 def test_celery_executor_configuration(monkeypatch):
-    pytest.importorskip("dagster_celery", reason="pip install 'asknews-assets[celery]'")
+    require_celery_stack()
     monkeypatch.setenv("ASKNEWS_EXECUTOR", "celery")
     monkeypatch.setenv("ASKNEWS_CELERY_BROKER", "redis://:secret@broker:6379/0")
     monkeypatch.setenv("ASKNEWS_CELERY_VISIBILITY_TIMEOUT", "600")
