@@ -81,8 +81,6 @@ def _backfill(server, instance, partitions, run_config: dict | None) -> tuple[fl
 
 
 def measure(countries: int, work: Path) -> dict[str, tuple[float, float, int]]:
-    import redis as _redis  # noqa: F401 (dagster-celery's Redis transport: pip install 'asknews-assets[celery]')
-
     bin_dir = postgres_bin_dir()
     if bin_dir is None:
         raise RuntimeError("PostgreSQL server binaries not found: apt-get install postgresql")
