@@ -2,7 +2,7 @@
 
 - article_partition_job: everything partitioned by country x language, for one partition
   (the discovery sensor and per-language backfills run it);
-- dataset_job: the unpartitioned whole-corpus stages, from topics to the dataset splits;
+- dataset_job: the unpartitioned whole-corpus stages, from the supply check to the dataset splits;
 - model_job: fine-tuning and evaluation of one GLiNER variant;
 - publish jobs: launched by the publication sensor.
 """
@@ -24,8 +24,9 @@ article_partition_job = define_asset_job(
 
 dataset_job = define_asset_job(
     "dataset_job",
-    selection=AssetSelection.groups("topics", "annotation"),
-    description="Topic clusters, the diversified sample, annotations and the splits, over every partition.",
+    selection=AssetSelection.groups("supply", "topics", "annotation"),
+    description="The supply and its coverage check, topic clusters, the diversified sample, annotations and the splits,"
+    " over every partition.",
 )
 
 model_job = define_asset_job(

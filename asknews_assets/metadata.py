@@ -9,11 +9,18 @@ from typing import Any
 import pandas as pd
 from dagster import MetadataValue
 
+from asknews_assets.publication.markup import Markup, escape_markdown
+
 
 def _cell(value: Any, width: int) -> str:
+    """One table cell: on one line, cut to `width`, then escaped (titles and labels come from sources
+    and models, and must show as text, never as markup)."""
+    if isinstance(value, Markup):  # written by the code, not taken from a source
+        return " ".join(value.split()).replace("|", "\\|")
     text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-    text = " ".join(text.split()).replace("|", "\\|")
-    return text if len(text) <= width else text[: width - 1] + "…"
+    text = " ".join(text.split())
+    text = text if len(text) <= width else text[: width - 1] + "…"
+    return escape_markdown(text).replace("|", "\\|")
 
 
 def markdown_table(rows: pd.DataFrame | Sequence[Mapping[str, Any]], max_rows: int = 10, width: int = 80) -> str:
@@ -21,7 +28,7 @@ def markdown_table(rows: pd.DataFrame | Sequence[Mapping[str, Any]], max_rows: i
     if frame.empty:
         return "_(no rows)_"
     columns = list(frame.columns)
-    lines = ["| " + " | ".join(map(str, columns)) + " |", "|" + "---|" * len(columns)]
+    lines = ["| " + " | ".join(_cell(c, 200) for c in columns) + " |", "|" + "---|" * len(columns)]
     for _, row in frame.head(max_rows).iterrows():
         lines.append("| " + " | ".join(_cell(row[c], width) for c in columns) + " |")
     if len(frame) > max_rows:

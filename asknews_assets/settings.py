@@ -25,6 +25,68 @@ def source_dir() -> Path:
     return Path(os.environ.get("ASKNEWS_SOURCE_DIR", sample_corpus_dir())).resolve()
 
 
+def source_kind(deployment_name: str | None = None) -> str:
+    """Which news source to read: 'files' or 'asknews' (ASKNEWS_SOURCE).
+
+    Default: 'asknews' in production, 'files' otherwise; in production an explicitly set
+    ASKNEWS_SOURCE_DIR also means 'files'. Asking for the API while ASKNEWS_SOURCE_DIR is set is a
+    contradiction and an error, never a silent choice.
+    """
+    deployment_name = deployment_name or deployment()
+    folder_set = bool(os.environ.get("ASKNEWS_SOURCE_DIR", "").strip())
+    value = os.environ.get("ASKNEWS_SOURCE", "").strip().lower()
+    if not value:
+        return "asknews" if deployment_name == "production" and not folder_set else "files"
+    if value not in ("files", "asknews"):
+        raise ValueError(f"ASKNEWS_SOURCE must be 'files' or 'asknews', not {value!r}")
+    if value == "asknews" and folder_set:
+        raise ValueError(
+            "ASKNEWS_SOURCE=asknews reads the AskNews API, but ASKNEWS_SOURCE_DIR is set too: unset one of them"
+        )
+    return value
+
+
+def source_license() -> str:
+    """Licence of source records without a `license` field (ASKNEWS_SOURCE_LICENSE, an SPDX id).
+
+    Default: apache-2.0 for the bundled sample corpus (written for this project), unknown ('') for
+    any other folder, so a feed of unknown rights is never published under a licence it lacks.
+    """
+    if value := os.environ.get("ASKNEWS_SOURCE_LICENSE", "").strip():
+        return value
+    return "apache-2.0" if source_dir() == sample_corpus_dir().resolve() else ""
+
+
+def dataset_license() -> str:
+    """The licence the published dataset must carry (ASKNEWS_DATASET_LICENSE, an SPDX id); empty:
+    the most restrictive licence of its source articles."""
+    return os.environ.get("ASKNEWS_DATASET_LICENSE", "").strip().lower()
+
+
+def missing_english() -> str:
+    """What to do with non-English articles whose source gives no English (ASKNEWS_MISSING_ENGLISH):
+    'fail' (default: the partition fails, naming the articles), 'skip' (recorded as translation
+    failures with the reason, the rest goes on) or 'machine' (CTranslate2 translates them)."""
+    value = os.environ.get("ASKNEWS_MISSING_ENGLISH", "fail").strip().lower() or "fail"
+    if value not in MISSING_ENGLISH_CHOICES:
+        raise ValueError(f"ASKNEWS_MISSING_ENGLISH must be one of {MISSING_ENGLISH_CHOICES}, not {value!r}")
+    return value
+
+
+MISSING_ENGLISH_CHOICES = ("fail", "skip", "machine")
+
+
+def accept_partial_build() -> bool:
+    """ASKNEWS_ACCEPT_PARTIAL_BUILD=1: let the dataset build pass with partitions missing or stale in
+    a stage (the gaps are still recorded and shown); default: such gaps fail the build."""
+    value = os.environ.get("ASKNEWS_ACCEPT_PARTIAL_BUILD", "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise ValueError(f"ASKNEWS_ACCEPT_PARTIAL_BUILD must be 1 or 0, not {value!r}")
+
+
 def warehouse_path() -> Path:
     return Path(os.environ.get("ASKNEWS_DUCKDB_PATH", data_dir() / "warehouse" / "asknews.duckdb")).resolve()
 

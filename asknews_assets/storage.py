@@ -37,14 +37,33 @@ def replace_partition(
 ) -> None:
     """Replace the rows of one country x language partition of `table` in a single transaction."""
     conn.execute(f"CREATE TABLE IF NOT EXISTS {table} ({ddl})")
+    _add_missing_columns(conn, table, ddl)
     conn.execute("BEGIN TRANSACTION")
     try:
         conn.execute(f"DELETE FROM {table} WHERE country = ? AND language = ?", [partition.country, partition.language])
         _insert(conn, table, rows)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        _rollback(conn)
         raise
+
+
+def _add_missing_columns(conn: duckdb.DuckDBPyConnection, table: str, ddl: str) -> None:
+    """Columns the DDL has gained since `table` was created are added (NULL in the old rows), so a
+    warehouse from an earlier version takes new partitions without being rebuilt."""
+    have = {name for (name,) in conn.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+    ).fetchall()}  # fmt: skip
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE _shape ({ddl})")
+    try:
+        wanted = conn.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '_shape' ORDER BY ordinal_position"
+        ).fetchall()
+    finally:
+        conn.execute("DROP TABLE IF EXISTS _shape")
+    for name, data_type in wanted:
+        if name not in have:
+            conn.execute(f'ALTER TABLE {table} ADD COLUMN "{name}" {data_type}')
 
 
 def replace_table(
@@ -57,8 +76,20 @@ def replace_table(
         _insert(conn, table, rows)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        _rollback(conn)
         raise
+
+
+def _rollback(conn: duckdb.DuckDBPyConnection) -> None:
+    """Roll back what a failed write left, keeping the write's own error the one raised.
+
+    DuckDB aborts the transaction itself on some errors (a full disk: "No space left on device"),
+    and a ROLLBACK then fails with "no transaction is active", which would hide the cause.
+    """
+    try:
+        conn.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
 
 
 def read_partition(

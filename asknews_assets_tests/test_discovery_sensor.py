@@ -42,3 +42,23 @@ def test_sensor_registers_new_countries_and_requests_new_pairs(tmp_path, instanc
     assert sorted(json.loads(third.cursor)) == ["AR|es", "BE|fr", "FR|en", "FR|fr"]
     # A changed partition gets a new run key, so it is not deduplicated away by the daemon.
     assert {r.run_key for r in third.run_requests}.isdisjoint({r.run_key for r in first.run_requests})
+
+
+def test_sensor_reports_files_no_partition_reads(tmp_path, instance, caplog):
+    root = tmp_path / "corpus"
+    source = write_corpus(
+        root,
+        {
+            "fr/FR.jsonl": [article("a", "FR", "fr")],
+            "nl/NL.jsonl": [article("n1", "NL", "nl"), article("n2", "NL", "nl")],  # a language outside the 12
+            "en/wire_feed.jsonl": [article("w", "US", "en")],  # not a country code
+        },
+    )
+    first = _evaluate(instance, source)
+    assert [r.partition_key for r in first.run_requests] == ["FR|fr"]
+    instance.add_dynamic_partitions("country", ["FR"])
+    skipped = _evaluate(instance, source, first.cursor)
+    assert isinstance(skipped, SkipReason)
+    assert "2 source files (3 records) are not read" in skipped.skip_message
+    assert "nl/NL.jsonl (2 records): language 'nl' is not one of the platform's languages" in skipped.skip_message
+    assert "wire_feed.jsonl (1 records): 'wire_feed' is not an ISO 3166-1 alpha-2 country code" in skipped.skip_message

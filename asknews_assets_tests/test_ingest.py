@@ -10,6 +10,7 @@ import pytest
 from asknews_assets.ingest.articles import IngestLimits, RejectReason, SourceRecord, ingest_partition
 from asknews_assets.ingest.normalize import canonical_url, clean_text, parse_pub_date
 from asknews_assets.partitions import ArticlePartition
+from asknews_assets.resources.news_source import FileNewsSource
 from asknews_assets_tests.conftest import article, write_corpus
 
 MX_ES = ArticlePartition("MX", "es")
@@ -55,6 +56,14 @@ def test_every_reject_reason_from_a_malformed_file(tmp_path):
         article("dup-text", text="  EL ARTÍCULO ok-1 cuenta una historia distinta sobre la ciudad de Monterrey. "),
         b'{"article_id": "\xff\xfe garbage"}',
         "x" * 2_000,
+        article("typo-year", pub_date="0024-03-01T10:00:00Z"),
+        article("edge-offset", pub_date="0001-01-01T00:00:00+05:00"),  # overflows when moved to UTC
+        article("placeholder", pub_date="9999-12-31"),
+        article("bad-port", article_url="https://news.example:99999/x"),
+        article("bad-ipv6", article_url="https://[::1/x"),
+        article("long-eng", eng_text="word " * 30),
+        json.dumps(article("surrogate-\ud800"), ensure_ascii=True),  # a lone surrogate, escaped
+        json.dumps(article("surrogate-text", text="Texto \udfff roto."), ensure_ascii=True),
     ]
     source = write_corpus(tmp_path, {"es/MX.jsonl": lines})
     result = ingest_partition(source.read_partition(MX_ES), MX_ES, IngestLimits(max_text_chars=100, max_record_bytes=1_500))
@@ -81,9 +90,19 @@ def test_every_reject_reason_from_a_malformed_file(tmp_path):
         RejectReason.DUPLICATE_TEXT,
         RejectReason.INVALID_ENCODING,
         RejectReason.RECORD_TOO_LARGE,
+        RejectReason.DATE_OUT_OF_RANGE,
+        RejectReason.DATE_OUT_OF_RANGE,
+        RejectReason.DATE_OUT_OF_RANGE,
+        RejectReason.INVALID_URL,
+        RejectReason.INVALID_URL,
+        RejectReason.FIELD_TOO_LONG,
+        RejectReason.INVALID_ENCODING,
+        RejectReason.INVALID_ENCODING,
     ]
     assert [by_location[f"es/MX.jsonl:{n}"] for n in range(3, len(lines) + 1)] == expected
-    assert set(RejectReason) == set(expected)
+    # The other reasons need a Parquet file, another partition or a failing validator: tested below.
+    elsewhere = {RejectReason.UNREADABLE_FILE, RejectReason.ID_IN_OTHER_PARTITION, RejectReason.UNUSABLE_RECORD}
+    assert set(RejectReason) == set(expected) | elsewhere
     assert all(len(r.excerpt) <= 300 for r in result.rejected)
     assert result.rejects_by_reason()["record too large"] == 2
 
@@ -111,8 +130,7 @@ def test_parquet_files_are_read_like_jsonl(tmp_path):
     table = pa.Table.from_pylist([{**rows[0], "pub_date": datetime(2024, 3, 2, tzinfo=timezone.utc)}, rows[1]])
     (tmp_path / "es").mkdir()
     pq.write_table(table, tmp_path / "es" / "MX.parquet")
-    source = write_corpus(tmp_path / "unused", {})
-    source = type(source)(directory=str(tmp_path))
+    source = FileNewsSource(directory=str(tmp_path))
     result = ingest_partition(source.read_partition(MX_ES), MX_ES)
     assert [a.article_id for a in result.accepted] == ["p1"]
     assert [(r.source_location, r.reason) for r in result.rejected] == [("es/MX.parquet#row2", RejectReason.MISSING_FIELD)]
@@ -164,3 +182,61 @@ def test_identifiers_with_control_characters_are_rejected():
         (RejectReason.INVALID_FIELD, "article_id"),
         (RejectReason.INVALID_FIELD, "article_id"),
     ]
+
+
+def test_an_over_long_line_is_never_held_whole(tmp_path):
+    """A 64 MB line under a 1 MB limit: rejected by size, read in bounded chunks (peak memory far
+    below the line's size), and the lines after it are still read."""
+    import tracemalloc
+
+    path = tmp_path / "es" / "MX.jsonl"
+    path.parent.mkdir(parents=True)
+    with path.open("wb") as handle:
+        handle.write(b'{"text": "' + b"a" * (64 << 20) + b'"}\n')
+        handle.write(json.dumps(article("after")).encode() + b"\n")
+    source = FileNewsSource(directory=str(tmp_path))
+    tracemalloc.start()
+    try:
+        result = ingest_partition(source.read_partition(MX_ES, 1 << 20), MX_ES, IngestLimits(max_record_bytes=1 << 20))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [r.reason for r in result.rejected] == [RejectReason.RECORD_TOO_LARGE]
+    assert result.rejected[0].detail.startswith(f"{(64 << 20) + 13} bytes")
+    assert [a.article_id for a in result.accepted] == ["after"]
+    assert peak < 8 << 20
+
+
+def test_parquet_rows_get_the_record_size_limit_and_a_corrupt_file_is_one_reject(tmp_path):
+    (tmp_path / "es").mkdir()
+    rows = [article("small"), article("big", text="palabra " * 5_000)]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "es" / "MX.parquet")
+    (tmp_path / "es" / "MX.bad.parquet").write_bytes(b"not a parquet file at all")
+    source = FileNewsSource(directory=str(tmp_path))
+    result = ingest_partition(source.read_partition(MX_ES), MX_ES, IngestLimits(max_record_bytes=10_000))
+    assert [a.article_id for a in result.accepted] == ["small"]
+    assert {(r.source_location, r.reason) for r in result.rejected} == {
+        ("es/MX.parquet#row2", RejectReason.RECORD_TOO_LARGE),
+        ("es/MX.bad.parquet", RejectReason.UNREADABLE_FILE),
+    }
+
+
+def test_an_unexpected_validation_error_is_a_reject_not_a_crash():
+    class Hostile(dict):
+        def get(self, key, default=None):
+            raise RuntimeError(f"cannot read {key}")
+
+    result = ingest_partition([SourceRecord("api#1", Hostile(article_id="x")), SourceRecord("api#2", article("ok"))], MX_ES)
+    assert [a.article_id for a in result.accepted] == ["ok"]
+    (reject,) = result.rejected
+    assert (reject.reason, reject.detail) == (RejectReason.UNUSABLE_RECORD, "RuntimeError: cannot read article_id")
+
+
+def test_an_id_another_partition_holds_is_rejected_naming_it():
+    from asknews_assets.ingest.articles import release_foreign_ids
+
+    result = ingest_partition([SourceRecord("a:1", article("x")), SourceRecord("a:2", article("y"))], MX_ES)
+    released = release_foreign_ids(result, {"x": "es/AR"})
+    assert [a.article_id for a in released.accepted] == ["y"]
+    assert [(r.reason, r.detail) for r in released.rejected] == [(RejectReason.ID_IN_OTHER_PARTITION, "x is in es/AR")]
+    assert len(released.accepted) + len(released.rejected) == released.read == 2

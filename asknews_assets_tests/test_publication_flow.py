@@ -34,7 +34,7 @@ from asknews_assets.publication.releases import DATASET_SPLITS, FINETUNED_GLINER
 from asknews_assets.resources.publication import HubPublisher, LocalFolderPublisher
 from asknews_assets.resources.warehouse import Warehouse
 from asknews_assets.sensors.publication import publication_sensor
-from asknews_assets_tests.fakes.hub_server import FakeHubServer
+from asknews_assets_tests.fakes.hub_server import FakeHubServer, Fault
 from asknews_assets_tests.test_publication_staging import evaluation_rows, write_dataset_export, write_model_folder
 
 TOKEN_ENV = "ASKNEWS_TEST_HF_TOKEN"
@@ -239,3 +239,55 @@ def test_publication_to_the_hub_end_to_end_without_the_token_in_any_record(insta
     for path in Path(instance.root_directory).rglob("*"):
         if path.is_file():
             assert token.encode() not in path.read_bytes(), path
+
+
+def _assert_nowhere_in_the_instance(instance, secret: str) -> None:
+    """Not in any run, event or file under the instance: the SQLite event log and the compute logs."""
+    for run in instance.get_runs():
+        assert secret not in serialize_value(run)
+        assert all(secret not in serialize_value(entry) for entry in instance.all_logs(run.run_id))
+    files = [path for path in Path(instance.root_directory).rglob("*") if path.is_file()]
+    assert any(path.suffix in (".err", ".out", ".complete") or "compute_logs" in str(path) for path in files)
+    assert any(path.suffix == ".db" for path in files)
+    for path in files:
+        assert secret.encode() not in path.read_bytes(), path
+
+
+def test_a_hub_that_echoes_the_token_in_its_errors_leaves_it_in_no_record(instance, warehouse, monkeypatch):
+    """Class 8: the server quotes the Authorization header in its error; the failure is reported
+    with the token redacted, in the event log database and in the compute log files alike."""
+    token = f"hf_echo_{secrets.token_hex(12)}"
+    monkeypatch.setenv(TOKEN_ENV, token)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
+    with FakeHubServer(token=token) as hub:
+        hub.echo_authorization = True
+        hub.fail(Fault(400, path="/commit/"))
+        defs = make_definitions(HubPublisher(organization="acme", endpoint=hub.endpoint, token_env=TOKEN_ENV), warehouse)
+        make_dataset(instance, "v-1")
+        run = defs.resolve_job_def("publish_dataset_job").execute_in_process(instance=instance, raise_on_error=False)
+        assert any(token in str(r.headers) for r in hub.log)
+    message = failure_message(run)
+    assert "Bearer [redacted]" in message and token not in message
+    _assert_nowhere_in_the_instance(instance, token)
+
+
+def test_a_hub_answering_a_stale_commit_gets_no_tag_and_the_run_fails(instance, warehouse, monkeypatch):
+    """Class 9: the commit id the server answers is checked against the bundle before tagging."""
+    token = f"hf_stale_{secrets.token_hex(12)}"
+    monkeypatch.setenv(TOKEN_ENV, token)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
+    with FakeHubServer(token=token) as hub:
+        defs = make_definitions(HubPublisher(organization="acme", endpoint=hub.endpoint, token_env=TOKEN_ENV), warehouse)
+        make_dataset(instance, "v-1")
+        hub.answer_stale_commit = True
+        run = defs.resolve_job_def("publish_dataset_job").execute_in_process(instance=instance, raise_on_error=False)
+        assert "does not hold the bundle's files" in failure_message(run)
+        assert hub.repo("dataset", "acme/AskNews-NER").tags == {}
+
+        # Once the server answers truly, the same version publishes; publishing it again commits nothing.
+        hub.answer_stale_commit = False
+        assert defs.resolve_job_def("publish_dataset_job").execute_in_process(instance=instance).success
+        commits = len(hub.commits("dataset", "acme/AskNews-NER"))
+        assert defs.resolve_job_def("publish_dataset_job").execute_in_process(instance=instance).success
+        assert len(hub.commits("dataset", "acme/AskNews-NER")) == commits
+        assert list(hub.repo("dataset", "acme/AskNews-NER").tags) == ["v-1"]

@@ -87,6 +87,10 @@ def write_dataset_export(folder: Path, version: str, sizes: dict[str, int] = SPL
             {"metric": "largest_topic_share", "sample": 0.21, "random_baseline": 0.44, "best_possible": 0.2},
         ],
         "heldout_topics": [{"topic_id": 3, "topic_label": "Elections"}],
+        "licenses": {"apache-2.0": total},
+        "source_backends": ["files"],
+        "supply": {"de": {"read": 40, "accepted": 30, "rejected": 6, "unroutable": 4, "untranslated": 2, "embedded": 28},
+                   "nl": {"read": 5, "accepted": 0, "rejected": 0, "unroutable": 5, "untranslated": 0, "embedded": 0}},
     }  # fmt: skip
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return folder
@@ -180,12 +184,16 @@ def test_dataset_card_is_generated_from_the_manifest_and_the_shards(tmp_path):
     # Figures in the body: split table, per-language/country counts, provenance, diversity, grounding, usage.
     assert "| train | 6 | 12 | 48 |" in body
     assert "| DE | Germany | 7 | 58.3% |" in body
-    assert "backend `extractive`, model `extractive(max_words=100)`, prompt_version `extractive-v1` (12 documents)" in body
+    assert "backend extractive, model extractive(max_words=100), prompt_version extractive-v1 (12 documents)" in body
     assert "| topic_entropy | 0.910 | 0.620 | 0.950 | better |" in body
     assert "| largest_topic_share | 0.210 | 0.440 | 0.200 | better |" in body
     assert "12.5% of the entities the annotator proposed could not be located" in body
     assert 'load_dataset("acme/AskNews-NER", revision="v-aaa")' in body
     assert "published between 2024-03-10 and 2024-03-15" in body and "`Elections`" in body
+    # The supply by language, from the manifest, with a total; the licence from the sources.
+    assert "| de | 40 | 30 | 6 | 4 | 2 | 28 |" in body and "| total | 45 | 30 | 6 | 9 | 2 | 28 |" in body
+    assert "`apache-2.0`: the licence of every source article." in body and "source_datasets" not in front
+    assert "source `files`" in body
 
 
 def test_dataset_staging_refuses_an_export_that_disagrees_with_its_manifest(tmp_path):

@@ -3,9 +3,11 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from asknews_assets.topics.clustering import NOISE
-from asknews_assets.topics.diversity import diversity_metrics
+from asknews_assets.topics.diversity import balanced_counts, diversity_metrics
 from asknews_assets.topics.duplicates import near_duplicate_pairs
 from asknews_assets.topics.sampler import (
     SamplerSettings,
@@ -36,20 +38,30 @@ def picked(supply, result) -> pd.DataFrame:
     return supply.iloc[result.rows]
 
 
-def test_an_absolute_cap_per_topic_is_respected():
+def test_an_absolute_cap_per_topic_is_respected_when_the_target_can_be_met_under_it():
     supply, embeddings = make_supply([0] * 50 + [1] * 30 + [2] * 5)
-    result = select_diverse_sample(supply, embeddings, SamplerSettings(target_size=100, max_per_topic=10, max_topic_share=None))
+    result = select_diverse_sample(supply, embeddings, SamplerSettings(target_size=25, max_per_topic=10, max_topic_share=None))
     counts = picked(supply, result)["topic_id"].value_counts().to_dict()
     assert counts == {0: 10, 1: 10, 2: 5}
-    assert result.topic_cap == 10 and result.target_size == 85
+    assert result.topic_cap == result.final_topic_cap == 10 and not result.topic_cap_raised
+    assert (result.shortfall, result.shortfall_reason) == (0, "")
 
 
-def test_a_cap_as_a_share_of_the_target_is_respected():
+def test_caps_rise_evenly_when_the_target_cannot_be_met_under_them():
     supply, embeddings = make_supply([0] * 80 + [1] * 80 + [2] * 80)
     result = select_diverse_sample(supply, embeddings, SamplerSettings(target_size=40, max_topic_share=0.25))
-    assert result.topic_cap == 10
-    assert picked(supply, result)["topic_id"].value_counts().max() <= 10
-    assert len(result.rows) == 30  # three topics at their cap: short of the target, as enforced
+    assert result.topic_cap == 10 and result.final_topic_cap >= 14 and result.topic_cap_raised
+    counts = picked(supply, result)["topic_id"].value_counts()
+    assert len(result.rows) == 40 and sorted(counts.tolist()) == [13, 13, 14]  # water-filled, not stopped at 30
+    assert result.shortfall == 0
+
+
+def test_caps_rise_only_as_far_as_the_supply_allows():
+    supply, embeddings = make_supply([0] * 50 + [1] * 30 + [2] * 5)
+    result = select_diverse_sample(supply, embeddings, SamplerSettings(target_size=100, max_per_topic=10, max_topic_share=None))
+    assert picked(supply, result)["topic_id"].value_counts().to_dict() == {0: 50, 1: 30, 2: 5}
+    assert result.target_size == 85 and result.requested_size == 100
+    assert result.shortfall == 15 and result.shortfall_reason == "the supply holds 85 articles"
 
 
 def test_the_tighter_of_two_caps_wins():
@@ -69,10 +81,18 @@ def test_every_topic_is_represented_when_the_supply_allows():
     assert sorted(counts.drop([3, 4, 5, 6]).tolist()) == [11, 11, 11, 12]
 
 
-def test_noise_is_one_topic_among_the_others():
+def test_noise_takes_its_turn_in_the_rotation():
     supply, embeddings = make_supply([NOISE] * 90 + [0] * 10 + [1] * 10)
     result = select_diverse_sample(supply, embeddings, SamplerSettings(target_size=30, max_topic_share=None))
     assert picked(supply, result)["topic_id"].value_counts().to_dict() == {NOISE: 10, 0: 10, 1: 10}
+
+
+def test_noise_is_not_capped_like_a_topic():
+    # 80% noise, as on a skewed feed: a cap of 3 per topic, and noise fills what the topics cannot
+    supply, embeddings = make_supply([NOISE] * 90 + [0] * 10 + [1] * 10)
+    result = select_diverse_sample(supply, embeddings, SamplerSettings(target_size=30, max_topic_share=0.1))
+    assert picked(supply, result)["topic_id"].value_counts().to_dict() == {NOISE: 24, 0: 3, 1: 3}
+    assert result.topic_cap == result.final_topic_cap == 3 and result.shortfall == 0
 
 
 def test_the_whole_supply_is_taken_when_it_is_smaller_than_the_target():
@@ -112,6 +132,7 @@ def test_near_duplicates_are_skipped():
     assert len(near_duplicate_pairs(embeddings, 0.95)) == 20
     result = select_diverse_sample(supply, embeddings, SamplerSettings(target_size=40, max_topic_share=None))
     assert len(result.rows) == 20 and result.near_duplicates_skipped == 20
+    assert result.shortfall == 20 and result.shortfall_reason == "20 near-duplicate articles skipped"
     assert near_duplicate_pairs(embeddings[result.rows], 0.95) == []
 
 
@@ -183,3 +204,31 @@ def test_a_supply_without_the_needed_columns_or_embeddings_is_refused():
         select_diverse_sample(supply.drop(columns="pub_date"), embeddings)
     with pytest.raises(ValueError, match="embeddings"):
         select_diverse_sample(supply, embeddings[:1])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 25), min_size=1, max_size=7),
+    target=st.integers(1, 120),
+    cap=st.one_of(st.none(), st.integers(1, 30)),
+    share=st.one_of(st.none(), st.floats(0.05, 1.0)),
+)
+def test_water_filling_gives_the_most_even_allocation_the_supply_allows(sizes, target, cap, share):
+    supply, embeddings = make_supply([t for t, size in enumerate(sizes) for _ in range(size)])
+    result = select_diverse_sample(supply, embeddings, SamplerSettings(target_size=target, max_per_topic=cap, max_topic_share=share))
+    counts = picked(supply, result)["topic_id"].value_counts().reindex(range(len(sizes)), fill_value=0).tolist()
+    size = min(target, sum(sizes))
+    assert len(result.rows) == size  # caps never leave the sample short of what the supply holds
+    assert sorted(counts) == sorted(balanced_counts(sizes, size))  # small topics whole, the rest level within one
+    assert max(counts) <= result.final_topic_cap and result.final_topic_cap >= result.topic_cap
+    assert result.shortfall == target - size
+
+
+@settings(max_examples=30, deadline=None)
+@given(noise=st.integers(0, 60), sizes=st.lists(st.integers(1, 20), min_size=1, max_size=5), target=st.integers(1, 100))
+def test_with_noise_the_target_is_met_whenever_the_supply_allows(noise, sizes, target):
+    supply, embeddings = make_supply([NOISE] * noise + [t for t, size in enumerate(sizes) for _ in range(size)])
+    result = select_diverse_sample(supply, embeddings, SamplerSettings(target_size=target, max_topic_share=0.1))
+    assert len(result.rows) == min(target, len(supply))
+    topic_counts = picked(supply, result)["topic_id"].value_counts().drop(NOISE, errors="ignore")
+    assert all(n <= result.final_topic_cap for n in topic_counts)

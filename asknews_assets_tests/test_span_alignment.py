@@ -5,7 +5,10 @@ import unicodedata
 import pytest
 from gliner.data_processing.tokenizer import WhitespaceTokenSplitter
 
-from asknews_assets.annotation.spans import Mention, align_mentions, normalize_text, split_words
+from hypothesis import given
+from hypothesis import strategies as st
+
+from asknews_assets.annotation.spans import Mention, align_mentions, normalize_text, split_words, trim_span
 
 TYPES = ["person", "country", "city", "organization", "date", "money", "percentage", "location", "government agency"]
 
@@ -78,9 +81,9 @@ def test_mentions_match_regardless_of_spacing_and_quote_style():
         "O\u2019Neill met officials of the Ministry of Defence ( MoD ) in Paris .",
         Mention("O'Neill", "person"),
         Mention("Ministry  of\nDefence", "government agency"),
-        Mention("Paris.", "city"),
+        Mention("Paris.", "city"),  # grounded, then trimmed to the convention: no trailing full stop
     )
-    assert spans == [("O \u2019 Neill", "person"), ("Ministry of Defence", "government agency"), ("Paris .", "city")]
+    assert spans == [("O \u2019 Neill", "person"), ("Ministry of Defence", "government agency"), ("Paris", "city")]
     assert alignment.n_ungrounded == 0
 
 
@@ -140,3 +143,60 @@ def test_positioned_mentions_label_only_that_occurrence_and_need_token_boundarie
 def test_empty_text_grounds_nothing():
     alignment, spans = _align("", Mention("Paris", "city"))
     assert spans == [] and alignment.n_ungrounded == 1
+
+
+def test_span_convention_drops_articles_possessives_and_edge_punctuation():
+    alignment, spans = _align(
+        "Officials of the European Parliament met Rishi Sunak's team, the Emirates' envoy and (BCRA) staff.",
+        Mention("the European Parliament", "organization"),
+        Mention("Rishi Sunak's", "person"),
+        Mention("the Emirates'", "country"),
+        Mention("(BCRA)", "government agency"),
+        Mention("the", "country"),  # nothing left once trimmed: not an entity
+    )
+    assert spans == [
+        ("European Parliament", "organization"),
+        ("Rishi Sunak", "person"),
+        ("Emirates", "country"),
+        ("BCRA", "government agency"),
+    ]
+    assert alignment.trimmed == {"determiner": 2, "possessive": 2, "punctuation": 1}
+    assert alignment.n_trimmed == 4 and alignment.ungrounded == ["the"]
+
+
+def test_span_convention_keeps_articles_of_names_and_abbreviation_dots():
+    _, spans = _align(
+        "Judges in The Hague and the U.S. praised The Salt Road at 3 a.m. on Friday. The Hague agreed.",
+        Mention("The Hague", "city"),
+        Mention("the U.S.", "country"),
+        Mention("The Salt Road", "location"),
+        Mention("3 a.m.", "date"),
+    )
+    # mid-sentence "The" is part of a name; at a sentence start it cannot be told from the article
+    assert spans == [
+        ("The Hague", "city"),
+        ("U . S .", "country"),
+        ("The Salt Road", "location"),
+        ("3 a . m .", "date"),
+        ("Hague", "city"),
+    ]
+
+
+def test_positioned_spans_are_trimmed_too():
+    text = "Talks with the Bank of Russia's board."
+    alignment = align_mentions(text, split_words(text), [Mention("the Bank of Russia's", "organization", 11, 31)], TYPES)
+    assert alignment.spans == [(3, 5, "organization")] and alignment.n_trimmed == 1
+
+
+@given(st.lists(st.sampled_from(["the", "The", "a", "'", "s", ".", ",", "(", ")", "Paris", "Sunak", "U", "New", "York"]), max_size=8))
+def test_trimmed_spans_never_grow_and_trimming_is_idempotent(words):
+    tokens = split_words(" ".join(words))
+    if not tokens:
+        return
+    span, _ = trim_span(tokens, 0, len(tokens) - 1)
+    if span is None:
+        return
+    first, last = span
+    assert 0 <= first <= last < len(tokens)
+    again, kinds = trim_span(tokens, first, last)
+    assert again == span and kinds == []

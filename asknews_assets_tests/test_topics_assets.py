@@ -15,6 +15,7 @@ from asknews_assets.checks.topics import (
     article_topics_complete,
     diversified_sample_beats_random,
     diversified_sample_no_near_duplicates,
+    diversified_sample_target_met,
     diversified_sample_topic_caps,
 )
 from asknews_assets.partitions import ArticlePartition
@@ -103,6 +104,7 @@ ASSETS_AND_CHECKS = [
     diversified_sample_topic_caps,
     diversified_sample_no_near_duplicates,
     diversified_sample_beats_random,
+    diversified_sample_target_met,
 ]
 
 
@@ -173,12 +175,35 @@ def test_the_sample_is_capped_deduplicated_and_beats_random(seeded, instance):
         "diversified_sample_topic_caps",
         "diversified_sample_no_near_duplicates",
         "diversified_sample_beats_random",
+        "diversified_sample_target_met",
     }
     assert all(e.passed for e in evaluations.values()), {n: e.metadata for n, e in evaluations.items() if not e.passed}
 
     metadata = result.asset_materializations_for_node("diversified_sample")[0].metadata
     assert metadata["topic_cap"].value == 10 and metadata["dagster/row_count"].value == 40
+    assert metadata["shortfall"].value == 0 and metadata["topic_cap_applied"].value == 10
     assert "random_baseline" in metadata["diversity"].value and "![plot]" in metadata["diversity_plot"].value
+
+
+def test_a_target_the_caps_cannot_meet_raises_them_and_a_short_supply_warns(seeded, instance):
+    # 127 articles, four topics and some noise: a cap of 10 per topic leaves a target of 100 out of reach
+    result = run(seeded, instance, {"target_size": 100, "max_topic_share": 0.1})
+    assert result.success
+    metadata = result.asset_materializations_for_node("diversified_sample")[0].metadata
+    skipped = metadata["near_duplicates_skipped"].value
+    assert metadata["dagster/row_count"].value == 100 and metadata["shortfall"].value == 0
+    assert metadata["topic_cap"].value == 10 and metadata["topic_cap_applied"].value > 10
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert evaluations["diversified_sample_topic_caps"].passed and evaluations["diversified_sample_target_met"].passed
+
+    result = run(seeded, instance, {"target_size": 500}, selection=[diversified_sample, diversified_sample_target_met])
+    metadata = result.asset_materializations_for_node("diversified_sample")[0].metadata
+    sampled = metadata["dagster/row_count"].value
+    assert sampled == 127 - metadata["near_duplicates_skipped"].value and skipped <= 1
+    assert metadata["shortfall"].value == 500 - sampled and "the supply holds 127 articles" in metadata["shortfall_reason"].value
+    (target_check,) = result.get_asset_check_evaluations()
+    assert not target_check.passed and target_check.severity == AssetCheckSeverity.WARN
+    assert target_check.metadata["shortfall"].value == 500 - sampled
 
 
 def test_rematerialising_replaces_rows_and_the_seed_decides_the_sample(seeded, instance):
@@ -229,7 +254,12 @@ def test_whole_supply_sample_ties_random_and_passes(seeded, instance):
     result = run(seeded, instance, {"max_topic_share": None})
     with seeded.get_connection() as conn:
         assert conn.execute("SELECT count(*) FROM diversified_sample").fetchone()[0] == 126
-    assert all(e.passed for e in result.get_asset_check_evaluations())
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert all(e.passed for name, e in evaluations.items() if name != "diversified_sample_target_met")
+    short = evaluations["diversified_sample_target_met"]  # 5,049 wanted: a warning that says why
+    assert not short.passed and short.severity == AssetCheckSeverity.WARN
+    assert short.metadata["shortfall"].value == 5049 - 126
+    assert short.metadata["shortfall_reason"].value == "the supply holds 127 articles; 1 near-duplicate articles skipped"
 
 
 def test_missing_upstream_tables_name_the_asset_to_materialise(warehouse, instance):

@@ -17,14 +17,15 @@ def _corpus(tmp_path, records):
     return write_corpus(tmp_path / "source", {"es/MX.jsonl": records})
 
 
-def _materialize(instance, warehouse, source, translator, measure_chrf=False, partition="MX|es"):
+def _materialize(instance, warehouse, source, translator, measure_chrf=False, partition="MX|es", missing_english=None):
     instance.add_dynamic_partitions("country", [partition.split("|")[0]])
+    config = {"measure_chrf": measure_chrf, **({"missing_english": missing_english} if missing_english else {})}
     return materialize(
         ASSETS,
         partition_key=partition,
         instance=instance,
         resources={"source": source, "warehouse": warehouse, "translator": translator},
-        run_config={"ops": {"translated_articles": {"config": {"measure_chrf": measure_chrf}}}},
+        run_config={"ops": {"translated_articles": {"config": config}}},
         raise_on_error=False,
     )
 
@@ -121,7 +122,39 @@ def test_missing_english_without_fallback_fails_naming_the_setting(tmp_path, ins
     [failure] = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     error = failure.event_specific_data.error.cause
     assert error.cls_name == "SourceEnglishMissing"
-    assert "SourceProvidedTranslator.fallback" in error.message and "mx-2" in error.message
+    # Settings a user can really set: the environment variable and the asset's run config.
+    assert "ASKNEWS_MISSING_ENGLISH" in error.message and "missing_english" in error.message and "mx-2" in error.message
+
+
+@pytest.mark.parametrize("how", ["run config", "environment"])
+def test_skip_records_articles_without_english_as_failures_and_goes_on(tmp_path, instance, warehouse, monkeypatch, how):
+    source = _corpus(tmp_path, [article("mx-1"), article("mx-2", eng_text=None, eng_title=None), article("mx-3")])
+    if how == "environment":
+        from asknews_assets.resources.translation import resources_for
+
+        monkeypatch.setenv("ASKNEWS_MISSING_ENGLISH", "skip")
+        result = _materialize(instance, warehouse, source, resources_for("local")["translator"])
+    else:
+        result = _materialize(instance, warehouse, source, SourceProvidedTranslator(), missing_english="skip")
+    assert result.success
+    assert _table(warehouse)["article_id"].tolist() == ["mx-1", "mx-3"]
+    with warehouse.get_connection() as conn:
+        failures = conn.execute("SELECT article_id, reason FROM translation_failures").fetchall()
+    assert failures == [("mx-2", "no source-provided English (missing_english=skip)")]
+    metadata = _metadata(result)
+    assert (metadata["articles"], metadata["source_provided"], metadata["failed"]) == (3, 2, 1)
+    complete = _checks(result)["translated_articles_complete"]
+    assert complete.passed and complete.metadata["recorded_translation_failures"].value == 1
+
+    # Re-run with the default ('fail'): the partition fails and its earlier rows stay as they were.
+    rerun = _materialize(instance, warehouse, source, SourceProvidedTranslator())
+    assert not rerun.success and len(_table(warehouse)) == 2
+
+
+def test_an_unknown_missing_english_choice_is_refused(tmp_path, instance, warehouse):
+    source = _corpus(tmp_path, [article("mx-1")])
+    result = _materialize(instance, warehouse, source, SourceProvidedTranslator(), missing_english="guess")
+    assert not result.success
 
 
 @pytest.mark.parametrize("translator", [SourceProvidedTranslator(), CTranslate2Translator(models={})])

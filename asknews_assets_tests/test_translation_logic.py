@@ -14,6 +14,7 @@ from asknews_assets.translation import models
 from asknews_assets.translation.articles import (
     ArticleTranslation,
     SourceArticle,
+    failure_rows,
     summarize,
     translation_rows,
 )
@@ -150,10 +151,47 @@ def test_source_provided_translator_uses_the_sources_english():
 
 def test_source_provided_translator_without_fallback_refuses_missing_english():
     translator = SourceProvidedTranslator(fallback=None)
-    with pytest.raises(SourceEnglishMissing, match=r"1 article.*\['a2'\].*SourceProvidedTranslator\.fallback"):
+    with pytest.raises(SourceEnglishMissing, match=r"1 article.*\['a2'\].*ASKNEWS_MISSING_ENGLISH.*'skip'.*'machine'"):
         translator.translate_articles([WITH_ENGLISH, WITHOUT_ENGLISH], "es")
-    with pytest.raises(SourceEnglishMissing, match="chrF.*SourceProvidedTranslator.fallback"):
+    with pytest.raises(SourceEnglishMissing, match="chrF.*ASKNEWS_MISSING_ENGLISH=machine"):
         translator.translate_articles([WITH_ENGLISH], "es", machine_translate_all=True)
+    with pytest.raises(SourceEnglishMissing, match="no translation model is configured.*ASKNEWS_MISSING_ENGLISH=machine"):
+        translator.translate_articles([WITHOUT_ENGLISH], "es", missing_english="machine")
+
+
+def test_skip_gives_a_failure_with_a_reason_instead_of_english():
+    translations = SourceProvidedTranslator(missing_english="skip").translate_articles([WITH_ENGLISH, WITHOUT_ENGLISH], "es")
+    assert [t.ok for t in translations] == [True, False]
+    assert translations[1].backend == "untranslated" and "no source-provided English" in translations[1].failure
+    partition = ArticlePartition("MX", "es")
+    rows = translation_rows(partition, [WITH_ENGLISH, WITHOUT_ENGLISH], translations)
+    assert [r["article_id"] for r in rows] == ["a1"]  # the failure is not passed off as a translation
+    assert failure_rows(partition, translations) == [
+        {"country": "MX", "language": "es", "article_id": "a2", "reason": translations[1].failure}
+    ]
+    assert summarize(rows, [WITH_ENGLISH, WITHOUT_ENGLISH], translations).counts["failed"] == 1
+
+
+def test_missing_english_setting_from_the_environment(monkeypatch):
+    monkeypatch.setenv("ASKNEWS_MISSING_ENGLISH", "skip")
+    assert resources_for("local")["translator"].missing_english == "skip"
+    monkeypatch.setenv("ASKNEWS_MISSING_ENGLISH", "machine")
+    machine = resources_for("local")["translator"]
+    assert machine.missing_english == "machine" and isinstance(machine.fallback, CTranslate2Translator)
+    monkeypatch.setenv("ASKNEWS_MISSING_ENGLISH", "maybe")
+    with pytest.raises(ValueError, match="ASKNEWS_MISSING_ENGLISH must be one of"):
+        resources_for("local")
+
+
+def test_a_hub_model_fails_at_once_in_offline_mode(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-hub-cache"))
+    monkeypatch.setattr(models, "_convert", lambda *args: pytest.fail("no download may be tried offline"))
+    with pytest.raises(TranslationModelUnavailable, match="offline mode is on \\(HF_HUB_OFFLINE\\)"):
+        prepare_model("Helsinki-NLP/opus-mt-es-en", tmp_path / "ct2", "int8")
+    translator = CTranslate2Translator(cache_dir=str(tmp_path / "ct2"))
+    with pytest.raises(TranslationModelUnavailable, match="HF_HUB_OFFLINE.*CTranslate2Translator.models"):
+        translator.translate_texts(["Hola."], "es")
 
 
 def test_english_passes_through_both_backends_without_a_model():
@@ -181,7 +219,7 @@ def test_rows_record_chrf_only_where_machine_and_source_english_both_exist():
 
     summary = summarize(rows, articles, translations)
     assert summary.counts == {
-        "articles": 3, "translated": 3, "passed_through_english": 0, "source_provided": 2, "machine_translated": 1,
+        "articles": 3, "translated": 3, "passed_through_english": 0, "source_provided": 2, "machine_translated": 1, "failed": 0,
     }  # fmt: skip
     assert summary.models == ["opus"] and summary.chrf_articles == 1
     assert summary.corpus_chrf == pytest.approx(rows[0]["chrf"], abs=0.01)
@@ -206,6 +244,8 @@ def test_unconvertible_models_fail_with_the_setting_to_change(tmp_path, monkeypa
         def __init__(self, *args, **kwargs):
             raise OSError("We couldn't connect to the Hub")
 
+    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):  # online mode: the conversion is tried, and fails
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(models, "converter_class", lambda: OfflineConverter)
     with pytest.raises(TranslationModelUnavailable, match="couldn't connect"):
         prepare_model("Helsinki-NLP/opus-mt-es-en", tmp_path, "int8")

@@ -12,11 +12,18 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from asknews_assets.annotation.prompt import PROMPT_VERSION, entities_problem, entity_messages, parse_entities
+from asknews_assets.annotation.offline_rules import refine_mentions
+from asknews_assets.annotation.prompt import (
+    PROMPT_VERSION,
+    AnswerFormatError,
+    entities_problem,
+    entity_messages,
+    parse_entities,
+)
 from asknews_assets.annotation.schema import EntitySchema
 from asknews_assets.annotation.spacy_labels import spacy_entity_type
 from asknews_assets.annotation.spans import Mention
-from asknews_assets.llm import ChatClient, ChatRequest, LLMCache, complete_many_cached
+from asknews_assets.llm import ChatClient, ChatRequest, Completion, LLMCache, complete_many_cached
 
 
 @dataclass(frozen=True)
@@ -50,12 +57,18 @@ def annotate_with_llm(
     completions = complete_many_cached(
         client, requests, cache=cache, prompt_version=PROMPT_VERSION, validate=entities_problem, flush_every=flush_every
     )
-    return [
-        Annotation(c.key, tuple(parse_entities(c.text or "")), None, c.attempts, c.cached)
-        if c.ok
-        else Annotation(c.key, (), c.failure, c.attempts)
-        for c in completions
-    ]
+    return [_llm_annotation(c) for c in completions]
+
+
+def _llm_annotation(completion: Completion) -> Annotation:
+    """The mentions of a completion, or its failure; an answer that cannot be parsed fails this document only."""
+    if not completion.ok:
+        return Annotation(completion.key, (), completion.failure, completion.attempts)
+    try:
+        mentions = tuple(parse_entities(completion.text or ""))
+    except AnswerFormatError as error:  # validated already; kept as a failure should a check change
+        return Annotation(completion.key, (), str(error), completion.attempts)
+    return Annotation(completion.key, mentions, None, completion.attempts, completion.cached)
 
 
 @cache
@@ -83,15 +96,20 @@ def spacy_model_name(nlp: Any) -> str:
     return f"{nlp.meta.get('lang', 'xx')}_{nlp.meta.get('name', 'unknown')}-{nlp.meta.get('version', '0')}"
 
 
-def annotate_with_spacy(nlp: Any, documents: Sequence[Document], *, batch_size: int = 64) -> list[Annotation]:
-    """spaCy's entities at their character positions, labels mapped onto the schema."""
+def annotate_with_spacy(nlp: Any, documents: Sequence[Document], *, batch_size: int = 64, rules: bool = True) -> list[Annotation]:
+    """spaCy's entities at their character positions, labels mapped onto the schema, then (with
+    `rules`) refined to the schema's finer types by `offline_rules.refine_mentions`."""
     annotations = []
     for document, doc in zip(documents, nlp.pipe((d.text for d in documents), batch_size=batch_size), strict=True):
-        mentions = []
+        mentions, cardinals = [], []
         for entity in doc.ents:
             label = spacy_entity_type(entity.label_, entity.text)
             if label is not None:
                 mentions.append(Mention(entity.text, label, entity.start_char, entity.end_char))
+            elif entity.label_ == "CARDINAL":
+                cardinals.append((entity.start_char, entity.end_char))
+        if rules:
+            mentions = refine_mentions(document.text, mentions, cardinals)
         annotations.append(Annotation(document.key, tuple(mentions)))
     return annotations
 

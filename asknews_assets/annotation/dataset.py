@@ -5,11 +5,13 @@
                              rows {"tokenized_text": [...], "ner": [[start, end_inclusive, type], ...], "metadata": {...}}
         train.parquet ...    article_id, tokenized_text list<string>,
                              ner list<struct<start int32, end int32, label string>>, metadata struct<...>
-        manifest.json        version, created_at, split sizes, counts, provenance, diversity, ...
+        manifest.json        version, split sizes, counts, provenance, diversity, ...
 
 The version is a short hash of the JSON's content ("v-<12 hex>"): the same splits give the same
 folder, and any change of text, spans, metadata or assignment gives a new one. Folders are written
-under a temporary name and renamed, so a reader never sees half an export.
+under a temporary name and renamed, so a reader never sees half an export; an existing version's
+folder is never rewritten (it may be published), and nothing in it depends on when it was built,
+so building unchanged inputs again writes nothing and publishes nothing new.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import shutil
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from asknews_assets.annotation.records import annotation_stats, entity_type_counts, spans_of
+from asknews_assets.annotation.records import annotation_stats, entity_type_counts, spans_of, unattested_by_backend
 from asknews_assets.annotation.splits import ALL_SPLITS
 
 DATASET_FILE = "asknews_ner.json"
@@ -126,12 +127,13 @@ def build_manifest(
     stats = annotation_stats(rows)
     return {
         "version": version,
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "splits": {name: len(frames[name]) for name in ALL_SPLITS},
         "counts": dataset_counts(rows),
         "n_entities": stats["n_entities"],
         "ungrounded_rate": stats["ungrounded_rate"],
         "unknown_type_rate": stats["unknown_type_rate"],
+        "unattested_rate": stats["unattested_rate"],
+        "unattested_by_backend": unattested_by_backend(rows),
         "entity_types": list(entity_types),
         "provenance": dataset_provenance(rows, embedding_models),
         "diversity": [dict(r) for r in diversity],
@@ -153,8 +155,14 @@ def _parquet_table(frame: pd.DataFrame) -> pa.Table:
 
 
 def write_export(store: Path, document: Mapping[str, Any], frames: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> Path:
-    """Write the export folder `<store>/<manifest version>/` (replacing one of the same version)."""
+    """Write the export folder `<store>/<manifest version>/`, unless that version is there already.
+
+    The version names the content, and a complete folder (only complete ones are renamed into
+    place) may have been published: it is kept as it is, byte for byte.
+    """
     target = store / manifest["version"]
+    if (target / MANIFEST_FILE).is_file():
+        return target
     staging = store / f".{manifest['version']}.{uuid.uuid4().hex[:8]}.tmp"
     staging.mkdir(parents=True)
     try:
@@ -162,9 +170,14 @@ def write_export(store: Path, document: Mapping[str, Any], frames: Mapping[str, 
         for name in ALL_SPLITS:
             pq.write_table(_parquet_table(frames[name]), staging / f"{name}.parquet")
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-        if target.exists():
+        if target.exists():  # a folder without a manifest: left by something else, not an export
             shutil.rmtree(target)
-        staging.rename(target)
+        try:
+            staging.rename(target)
+        except OSError:
+            if not (target / MANIFEST_FILE).is_file():
+                raise
+            shutil.rmtree(staging)  # another run wrote the same version first: same content, keep theirs
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

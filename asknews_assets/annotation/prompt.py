@@ -42,6 +42,17 @@ Text:
 INVALID_JSON = "invalid_json"
 NO_ENTITY_LIST = "no_entity_list"
 INVALID_ENTITY = "invalid_entity"
+ANSWER_TOO_LARGE = "answer_too_large"
+TOO_DEEP = "json_too_deep"
+TOO_MANY_ENTITIES = "too_many_entities"
+
+# Bounds of a usable answer. A summary of a few hundred words names tens of entities; the JSON the
+# prompt asks for is 3 levels deep. Anything beyond is a runaway or hostile answer, failed with its
+# reason before it is parsed in full.
+MAX_ANSWER_CHARS = 200_000
+MAX_JSON_DEPTH = 8
+MAX_ENTITIES = 500
+MAX_ENTITY_CHARS = 300
 
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
 _TEXT_KEYS = ("text", "entity", "name")
@@ -60,24 +71,45 @@ def entity_messages(text: str, schema: EntitySchema) -> list[dict[str, str]]:
     ]
 
 
+_STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+
+
+def _check_depth(body: str, start: int) -> None:
+    """Refuse JSON nested deeper than MAX_JSON_DEPTH before decoding it (the decoder recurses)."""
+    depth = 0
+    for match in _STRUCTURE.finditer(body, start):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise AnswerFormatError(TOO_DEEP)
+        elif token in "]}":
+            depth -= 1
+            if depth <= 0:
+                return
+
+
 def _json_value(answer: str) -> Any:
     """The JSON value that starts at the answer's first brace or bracket (inside a ```json fence, or
     after a preamble); a truncated or malformed one is invalid, not searched for smaller pieces."""
+    if len(answer) > MAX_ANSWER_CHARS:
+        raise AnswerFormatError(ANSWER_TOO_LARGE)
     fenced = _FENCE.search(answer)
     body = fenced.group(1) if fenced else answer
     start = next((i for i, char in enumerate(body) if char in "{["), None)
     if start is None:
         raise AnswerFormatError(INVALID_JSON)
+    _check_depth(body, start)
     try:
         return json.JSONDecoder().raw_decode(body, start)[0]
-    except ValueError:
+    except (ValueError, RecursionError):
         raise AnswerFormatError(INVALID_JSON) from None
 
 
 def _field(item: dict[str, Any], keys: tuple[str, ...]) -> str:
     for key in keys:
         value = item.get(key)
-        if isinstance(value, str) and value.strip():
+        if isinstance(value, str) and value.strip() and len(value) <= MAX_ENTITY_CHARS:
             return value.strip()
     raise AnswerFormatError(INVALID_ENTITY)
 
@@ -88,6 +120,8 @@ def parse_entities(answer: str) -> list[Mention]:
     items = value.get("entities") if isinstance(value, dict) else value
     if not isinstance(items, list):
         raise AnswerFormatError(NO_ENTITY_LIST)
+    if len(items) > MAX_ENTITIES:
+        raise AnswerFormatError(TOO_MANY_ENTITIES)
     mentions = []
     for item in items:
         if not isinstance(item, dict):

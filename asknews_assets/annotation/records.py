@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from asknews_assets.annotation.backends import Annotation
-from asknews_assets.annotation.spans import align_mentions, split_words
+from asknews_assets.annotation.spans import align_mentions, attested_spans, split_words
 
 NO_TEXT = "no_text"
 
@@ -68,10 +68,18 @@ def annotated_record(
     backend: str,
     model: str,
     prompt_version: str | None,
+    reference: str | None = None,
 ) -> dict[str, Any]:
-    """One `annotated_articles` row: `text` tokenised as GLiNER does and the annotation grounded in it."""
+    """One `annotated_articles` row: `text` tokenised as GLiNER does and the annotation grounded in it.
+
+    With a `reference` (the article's English text), spans whose words it does not hold are dropped
+    and counted (`n_unattested`); without one nothing is checked and `n_unattested` is None.
+    """
     tokens = split_words(text)
     alignment = align_mentions(text, tokens, annotation.mentions, entity_types)
+    spans, unattested = list(alignment.spans), []
+    if reference:
+        spans, unattested = attested_spans(tokens, alignment.spans, reference)
     topic_id = article.get("topic_id")
     return {
         "article_id": article["article_id"],
@@ -81,15 +89,19 @@ def annotated_record(
         "topic_label": _value(article, "topic_label"),
         "pub_date": _value(article, "pub_date"),
         "tokenized_text": [t.text for t in tokens],
-        "ner": json.dumps([list(span) for span in alignment.spans], ensure_ascii=False),
+        "ner": json.dumps([list(span) for span in spans], ensure_ascii=False),
         "metadata": json.dumps(recipe_metadata(article), ensure_ascii=False),
         "annotation_backend": backend,
         "annotation_model": model,
-        "n_entities": len(alignment.spans),
+        "n_entities": len(spans),
         "n_proposed": alignment.n_proposed,
         "n_ungrounded": alignment.n_ungrounded,
         "n_unknown_type": alignment.n_unknown_type,
+        "n_trimmed": alignment.n_trimmed,
+        "trimmed_by_kind": json.dumps(alignment.trimmed),
         "ungrounded_mentions": json.dumps(alignment.ungrounded, ensure_ascii=False),
+        "n_unattested": len(unattested) if reference else None,
+        "unattested_mentions": json.dumps(unattested, ensure_ascii=False),
         "provenance": json.dumps(provenance(article, backend, model, prompt_version), ensure_ascii=False),
         "annotated_at": datetime.now(timezone.utc),
     }
@@ -104,16 +116,21 @@ def annotated_rows(
     backend: str,
     model: str,
     prompt_version: str | None,
+    references: Mapping[str, str | None] | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """`annotated_articles` rows for the annotated articles, and a failure row (with the reason) for
-    each other one: an article without an annotation had no text to annotate."""
+    each other one: an article without an annotation had no text to annotate. `references`: each
+    article's English text, which every entity must occur in too."""
     rows, failures = [], []
     for article in articles:
         annotation = annotations.get(article["article_id"])
         if annotation is not None and annotation.ok:
             text = texts[article["article_id"]]
             rows.append(
-                annotated_record(article, text, annotation, entity_types, backend=backend, model=model, prompt_version=prompt_version)
+                annotated_record(
+                    article, text, annotation, entity_types, backend=backend, model=model, prompt_version=prompt_version,
+                    reference=(references or {}).get(article["article_id"]),
+                )  # fmt: skip
             )
             continue
         failures.append(
@@ -128,6 +145,13 @@ def annotated_rows(
     return rows, failures
 
 
+def json_object(value: Any) -> dict:
+    """A JSON object column (text or already decoded); {} where absent."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return {}
+    return json.loads(value) if isinstance(value, str) else dict(value)
+
+
 def spans_of(ner: Any) -> list[list[Any]]:
     """The `ner` column as a list of [start, end, type], whether stored as JSON text or as a list."""
     return json.loads(ner) if isinstance(ner, str) else [list(span) for span in ner]
@@ -138,12 +162,31 @@ def entity_type_counts(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     return dict(counts.most_common())
 
 
+def _count(value: Any) -> int | None:
+    return None if value is None or (not isinstance(value, (int, str)) and pd.isna(value)) else int(value)
+
+
+def unattested_by_backend(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The unattested rate of each annotation backend and model, over the documents checked."""
+    groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault((str(row["annotation_backend"]), str(row["annotation_model"])), []).append(row)
+    return [
+        {"backend": backend, "model": model, "documents": len(group), **{k: stats[k] for k in ("n_unattested", "unattested_rate")}}
+        for (backend, model), group in sorted(groups.items())
+        if (stats := annotation_stats(group))
+    ]
+
+
 def annotation_stats(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Entities per document and how much of what the annotator proposed could not be used."""
     per_document = [int(r["n_entities"]) for r in rows]
     proposed = sum(int(r["n_proposed"]) for r in rows)
     ungrounded = sum(int(r["n_ungrounded"]) for r in rows)
     unknown = sum(int(r["n_unknown_type"]) for r in rows)
+    checked = [r for r in rows if _count(r.get("n_unattested")) is not None]
+    unattested = sum(_count(r.get("n_unattested")) for r in checked)
+    grounded = sum(int(r["n_entities"]) for r in checked) + unattested
     return {
         "documents": len(rows),
         "n_entities": sum(per_document),
@@ -152,6 +195,12 @@ def annotation_stats(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "n_unknown_type": unknown,
         "ungrounded_rate": ungrounded / proposed if proposed else 0.0,
         "unknown_type_rate": unknown / proposed if proposed else 0.0,
+        "n_trimmed": sum(int(r.get("n_trimmed") or 0) for r in rows),
+        "trimmed_by_kind": dict(sum((Counter(json_object(r.get("trimmed_by_kind"))) for r in rows), Counter())),
+        "n_unattested": unattested,
+        "documents_checked_against_article": len(checked),
+        # Of the entities grounded in the summary, the share the article's English text does not hold.
+        "unattested_rate": unattested / grounded if grounded else 0.0,
         "entities_per_document_mean": statistics.fmean(per_document) if per_document else 0.0,
         "entities_per_document_median": statistics.median(per_document) if per_document else 0.0,
         "entities_per_document_max": max(per_document, default=0),

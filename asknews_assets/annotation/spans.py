@@ -6,12 +6,19 @@ annotator proposes mentions either as text only (an LLM: "Joe Biden" is a person
 character position (spaCy, GLiNER). `align_mentions` turns both into token spans and drops what
 cannot be grounded (the text does not occur, or its position does not fall on token boundaries)
 and what is typed outside the schema, counting each, so hallucinations are measured, not trained on.
+
+Span boundaries follow one convention for every backend, the one CoNLL and OntoNotes use: no
+leading article ("the European Parliament" -> "European Parliament"), no possessive clitic
+("Rishi Sunak's" -> "Rishi Sunak") and no punctuation at either edge. A capitalised article inside
+a sentence belongs to a name ("The Hague", "The Salt Road") and stays. `trim_span` applies it to
+every grounded span and the alignment counts what it trimmed, per kind.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -54,6 +61,69 @@ class Alignment:
     n_unknown_type: int
     ungrounded: list[str] = field(default_factory=list)  # mention texts that were not found, for review
     unknown_types: list[str] = field(default_factory=list)
+    n_trimmed: int = 0  # grounded occurrences whose boundaries the span convention changed
+    trimmed: dict[str, int] = field(default_factory=dict)  # the same, by TRIM_KINDS (one occurrence may count twice)
+
+
+ARTICLES = frozenset({"the", "a", "an"})
+# Edge tokens that are never part of a name. '%', currency signs and '#' are kept ("7%", "$5", "#MeToo").
+EDGE_PUNCTUATION = frozenset(".,;:!?\"'()[]{}<>«»“”‘’‚„—–-…/\\|*·•")
+SENTENCE_ENDS = frozenset(".!?:;")
+TRIM_KINDS = ("determiner", "possessive", "punctuation")
+
+
+def trim_span(tokens: Sequence[Token], first: int, last: int) -> tuple[tuple[int, int] | None, list[str]]:
+    """`tokens[first..last]` without leading articles, a trailing possessive clitic and edge
+    punctuation: the trimmed range (None if nothing is left) and the kinds of trimming done."""
+    kinds: list[str] = []
+    while first <= last:
+        text = tokens[first].text.translate(_QUOTE_FOLD)
+        if text in EDGE_PUNCTUATION:
+            first += 1
+            kinds.append("punctuation")
+        elif text.casefold() in ARTICLES and (text.islower() or _sentence_start(tokens, first)):
+            first += 1
+            kinds.append("determiner")
+        else:
+            break
+    while first <= last:
+        text = tokens[last].text.translate(_QUOTE_FOLD)
+        if text.casefold() == "s" and last - 1 > first and tokens[last - 1].text.translate(_QUOTE_FOLD) == "'" and _joined(tokens, last - 2, last):
+            last -= 2  # "Sunak's": the clitic is attached to the word before it
+            kinds.append("possessive")
+        elif text == "'" and last > first and tokens[last - 1].text.endswith("s") and _joined(tokens, last - 1, last):
+            last -= 1  # "Emirates'"
+            kinds.append("possessive")
+        elif text in EDGE_PUNCTUATION and not _abbreviation_dot(tokens, first, last):
+            last -= 1
+            kinds.append("punctuation")
+        else:
+            break
+    return ((first, last) if first <= last else None), list(dict.fromkeys(kinds))
+
+
+def _abbreviation_dot(tokens: Sequence[Token], first: int, last: int) -> bool:
+    """A final '.' that closes a dotted abbreviation ("U.S.", "a.m."): part of the name."""
+    return (
+        tokens[last].text == "."
+        and last - 2 >= first
+        and len(tokens[last - 1].text) == 1
+        and tokens[last - 2].text == "."
+        and _joined(tokens, last - 2, last)
+    )
+
+
+def _joined(tokens: Sequence[Token], first: int, last: int) -> bool:
+    """No space between tokens first..last (an apostrophe inside a word, not a closing quote)."""
+    return all(tokens[i].end == tokens[i + 1].start for i in range(first, last))
+
+
+def _sentence_start(tokens: Sequence[Token], index: int) -> bool:
+    """Whether tokens[index] opens a sentence (skipping opening quotes and brackets before it)."""
+    index -= 1
+    while index >= 0 and tokens[index].text.translate(_QUOTE_FOLD) in "\"'([«":
+        index -= 1
+    return index < 0 or tokens[index].text in SENTENCE_ENDS
 
 
 def normalize_text(text: str) -> str:
@@ -101,9 +171,9 @@ def align_mentions(text: str, tokens: Sequence[Token], mentions: Iterable[Mentio
     """Token spans for `mentions` in `text` (tokenised as `tokens`), typed from `entity_types`.
 
     A mention without a position labels every occurrence of its text; one with a position labels
-    that occurrence only. Overlaps are resolved longest first (then leftmost, then the order the
-    annotator gave), so "Joe Biden" wins over "Biden" where both are proposed, and a span is never
-    given two types.
+    that occurrence only. Every range is trimmed to the span convention (`trim_span`). Overlaps are
+    resolved longest first (then leftmost, then the order the annotator gave), so "Joe Biden" wins
+    over "Biden" where both are proposed, and a span is never given two types.
     """
     allowed = set(entity_types)
     starts = {t.start: i for i, t in enumerate(tokens)}
@@ -112,7 +182,8 @@ def align_mentions(text: str, tokens: Sequence[Token], mentions: Iterable[Mentio
     candidates: list[tuple[int, int, str, int]] = []
     ungrounded: list[str] = []
     unknown: list[str] = []
-    proposed = 0
+    trimmed: Counter[str] = Counter()
+    proposed = n_trimmed = 0
     for order, mention in enumerate(mentions):
         proposed += 1
         label = normalize_label(mention.label)
@@ -123,9 +194,16 @@ def align_mentions(text: str, tokens: Sequence[Token], mentions: Iterable[Mentio
             ranges = _at_position(starts, ends, text, mention.start, mention.end)
         else:
             ranges = _occurrences(tokens, keys, mention.text)
-        if not ranges:
+        kept = []
+        for first, last in ranges:
+            span, kinds = trim_span(tokens, first, last)
+            if span is not None:  # a mention trimmed to nothing ("the") counts as ungrounded instead
+                kept.append(span)
+                trimmed.update(kinds)
+                n_trimmed += bool(kinds)
+        if not kept:
             ungrounded.append(mention.text)
-        candidates.extend((first, last, label, order) for first, last in ranges)
+        candidates.extend((first, last, label, order) for first, last in kept)
 
     taken = [False] * len(tokens)
     spans: list[Span] = []
@@ -134,4 +212,25 @@ def align_mentions(text: str, tokens: Sequence[Token], mentions: Iterable[Mentio
             taken[first : last + 1] = [True] * (last - first + 1)
             spans.append((first, last, label))
     spans.sort()
-    return Alignment(spans, proposed, len(ungrounded), len(unknown), ungrounded, unknown)
+    return Alignment(spans, proposed, len(ungrounded), len(unknown), ungrounded, unknown, n_trimmed, {k: trimmed[k] for k in TRIM_KINDS})
+
+
+def attested_spans(
+    tokens: Sequence[Token], spans: Sequence[Span], reference: str
+) -> tuple[list[Span], list[str]]:
+    """The spans whose words also occur in `reference` (the article's English text), and the texts of
+    those that do not.
+
+    Annotators read the summary, and a summary can name what the article never does (a model that
+    invents, or words the article's author planted for it): such an entity is grounded in the
+    summary but attested nowhere in the source, so it is not training data.
+    """
+    words = "\x00" + "\x00".join(_key(t.text) for t in split_words(normalize_text(reference))) + "\x00"
+    kept, unattested = [], []
+    for first, last, label in spans:
+        pattern = "\x00" + "\x00".join(_key(t.text) for t in tokens[first : last + 1]) + "\x00"
+        if pattern in words:
+            kept.append((first, last, label))
+        else:
+            unattested.append(" ".join(t.text for t in tokens[first : last + 1]))
+    return kept, unattested

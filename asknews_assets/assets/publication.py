@@ -13,6 +13,7 @@ import pandas as pd
 from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 from pydantic import Field
 
+from asknews_assets import settings
 from asknews_assets.metadata import md
 from asknews_assets.partitions import MODEL_VARIANTS, model_variant_partitions
 from asknews_assets.publication.bundle import PublishedRepo
@@ -106,6 +107,7 @@ def published_dataset(
             publisher.dataset_repo_id,
             Path(work_dir),
             max_shard_bytes=config.max_shard_mb * 2**20,
+            configured_license=settings.dataset_license(),
         )
         result = publisher.publish(staged.bundle)
     context.log.info(f"dataset {release.version} published to {result.repo_id} at {result.commit} (tag {result.tag})")

@@ -12,7 +12,9 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, Config, Failure, MaterializeResult, MetadataValue, asset
 from pydantic import Field
 
-from asknews_assets.assets.raw import RAW_ARTICLES
+from asknews_assets.assets.raw import RAW_ARTICLES, cross_partition_id_collisions
+from asknews_assets.assets.supply import ARTICLE_SUPPLY
+from asknews_assets.coverage import coverage_metadata, materialized_partitions, stage_coverage
 from asknews_assets.llm import LLMCache
 from asknews_assets.metadata import bar_plot, counts_md, md, png
 from asknews_assets.resources.topics import TopicLabeler
@@ -126,7 +128,7 @@ def _topics_markdown(descriptions: list[TopicDescription], topics: pd.DataFrame)
 
 
 @asset(
-    deps=[ARTICLE_EMBEDDINGS, ARTICLE_SUMMARIES],
+    deps=[ARTICLE_EMBEDDINGS, ARTICLE_SUMMARIES, ARTICLE_SUPPLY],  # the supply's blocking check gates the build
     group_name="topics",
     kinds={"duckdb", "python"},
     tags={"stage": "topics"},
@@ -142,6 +144,14 @@ def topic_clusters(
     """
     with warehouse.get_connection() as conn:
         _require_tables(conn, {"article_embeddings": ARTICLE_EMBEDDINGS, "article_summaries": ARTICLE_SUMMARIES})
+        # From here on articles are keyed by id across partitions (as the published articleId is).
+        if collisions := cross_partition_id_collisions(conn):
+            raise Failure(
+                f"article ids held by more than one partition: {collisions}; re-materialise raw_articles of those"
+                " partitions (ingest rejects an id another partition holds)",
+                allow_retries=False,
+            )
+        coverage = stage_coverage(conn, materialized_partitions(context.instance))
         models = _embedding_models(conn)
         if len(models) > 1:
             raise Failure(f"article_embeddings mixes embedding models {models}: re-materialise every partition with one model")
@@ -187,6 +197,7 @@ def topic_clusters(
             "min_cluster_size": used.min_cluster_size,
             "min_samples": used.min_samples,
             "cluster_selection_method": config.cluster_selection_method,
+            **coverage_metadata(coverage),
             "labeler_backend": topic_labeler.backend,
             "labeler_model": topic_labeler.model_name,
             "labeler_prompt_version": topic_labeler.prompt_version or "",
@@ -224,9 +235,10 @@ def _diversity_plot(comparison: pd.DataFrame) -> MetadataValue:
 def diversified_sample(context: AssetExecutionContext, config: DiversifiedSampleConfig, warehouse: Warehouse) -> MaterializeResult:
     """The articles to annotate: spread over topics, countries, languages and dates, without near-duplicates.
 
-    Round-robin over the topics ("no topic" included) with a cap per topic, preferring within a
-    topic the countries, languages and publication days the sample holds least; deterministic for a
-    seed. `diversity_metrics` sets the sample's diversity beside a uniform random sample of the
+    Round-robin over the topics ("no topic" included, but never capped) with a cap per topic that
+    rises evenly when the target cannot be met under it, preferring within a topic the countries,
+    languages and publication days the sample holds least; deterministic for a seed. A sample short
+    of its target says by how much and why (`shortfall`, `shortfall_reason`). `diversity_metrics` sets the sample's diversity beside a uniform random sample of the
     same size from the same supply (and the best any sample could do).
     """
     with warehouse.get_connection() as conn:
@@ -250,6 +262,7 @@ def diversified_sample(context: AssetExecutionContext, config: DiversifiedSample
             ORDER BY t.country, t.language, t.article_id
             """,
         )
+        coverage = stage_coverage(conn, materialized_partitions(context.instance))
 
     settings = config.sampler_settings()
     result = select_diverse_sample(supply, embeddings, settings)
@@ -263,17 +276,22 @@ def diversified_sample(context: AssetExecutionContext, config: DiversifiedSample
         replace_table(conn, "diversified_sample", DIVERSIFIED_SAMPLE_DDL, sample)
         replace_table(conn, "diversity_metrics", DIVERSITY_METRICS_DDL, comparison[["metric", "sample", "random_baseline", "best_possible"]])
     context.log.info(
-        f"sampled {len(sample)} of {len(supply)} articles (target {result.target_size}, cap {result.topic_cap} per topic, "
+        f"sampled {len(sample)} of {len(supply)} articles (target {result.requested_size}, cap {result.final_topic_cap} per topic, "
         f"{result.near_duplicates_skipped} near-duplicates skipped)"
     )
+    if result.shortfall:
+        context.log.warning(f"the sample is {result.shortfall} articles short of its target {result.requested_size}: {result.shortfall_reason}")
 
     topic_counts = sample.groupby(["topic_id", "topic_label"]).size().sort_values(ascending=False)
     return MaterializeResult(
         metadata={
             "dagster/row_count": len(sample),
             "supply": len(supply),
-            "target_size": result.target_size,
+            "target_size": result.requested_size,
+            "shortfall": result.shortfall,
+            "shortfall_reason": result.shortfall_reason or "none",
             "topic_cap": result.topic_cap,
+            "topic_cap_applied": result.final_topic_cap,
             "near_duplicate_threshold": settings.near_duplicate_threshold,
             "near_duplicates_skipped": result.near_duplicates_skipped,
             "seed": settings.seed,
@@ -288,6 +306,7 @@ def diversified_sample(context: AssetExecutionContext, config: DiversifiedSample
                 title="sampled articles per topic (largest 40)",
             ),
             "preview": md(sample[["sample_rank", "article_id", "country", "language", "topic_label", "summary"]], width=120),
+            **coverage_metadata(coverage),
             "tables": "diversified_sample, diversity_metrics",
             "warehouse": MetadataValue.path(str(warehouse.database)),
         }

@@ -1,19 +1,27 @@
 """The English layer: every article of a country x language partition in English."""
 
+from typing import Optional
+
 from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, MetadataValue, asset
 from pydantic import Field
+
+from asknews_assets.settings import MISSING_ENGLISH_CHOICES
 
 from asknews_assets.metadata import md
 from asknews_assets.partitions import article_partitions, partition_of
 from asknews_assets.resources.translation import Translator
 from asknews_assets.resources.warehouse import Warehouse
 from asknews_assets.storage import read_partition, replace_partition
-from asknews_assets.translation.articles import source_articles, summarize, translation_rows
+from asknews_assets.translation.articles import failure_rows, source_articles, summarize, translation_rows
 
 TRANSLATED_ARTICLES_DDL = """
     country VARCHAR NOT NULL, language VARCHAR NOT NULL, article_id VARCHAR NOT NULL,
     title_en VARCHAR, text_en VARCHAR, translation_backend VARCHAR, translation_model VARCHAR,
     chrf DOUBLE, detected_language VARCHAR, language_confidence DOUBLE, language_matches BOOLEAN
+"""
+
+TRANSLATION_FAILURES_DDL = """
+    country VARCHAR NOT NULL, language VARCHAR NOT NULL, article_id VARCHAR NOT NULL, reason VARCHAR
 """
 
 TRANSLATED_ARTICLES = AssetKey("translated_articles")
@@ -24,6 +32,12 @@ class TranslatedArticlesConfig(Config):
         default=False,
         description="Also machine-translate articles whose English the source provides, and report chrF"
         " against it (needs a translation model: the source-provided backend's fallback).",
+    )
+    missing_english: Optional[str] = Field(
+        default=None,
+        description=f"Articles without source-provided English, one of {MISSING_ENGLISH_CHOICES}: 'fail' the partition,"
+        " 'skip' them (recorded in translation_failures), or 'machine'-translate them; unset: the translator's"
+        " setting (ASKNEWS_MISSING_ENGLISH).",
     )
 
 
@@ -43,20 +57,27 @@ def translated_articles(
     translation, depending on the translator resource. Each row records how its English was made and
     by which model, chrF where a machine translation and source-provided English both exist, and the
     language py3langid identifies in the original text: a mismatch with the declared language is
-    recorded (and warned about by an asset check), never dropped.
+    recorded (and warned about by an asset check), never dropped. An article that gets no English
+    (no source English and `missing_english` 'skip') goes to `translation_failures` with the reason.
     """
     partition = partition_of(context)
     with warehouse.get_connection() as conn:
         articles = source_articles(read_partition(conn, "raw_articles", partition))
 
+    if config.missing_english is not None and config.missing_english not in MISSING_ENGLISH_CHOICES:
+        raise ValueError(f"missing_english must be one of {MISSING_ENGLISH_CHOICES}, not {config.missing_english!r}")
     translations = translator.translate_articles(
-        articles, partition.language, machine_translate_all=config.measure_chrf
+        articles, partition.language, machine_translate_all=config.measure_chrf, missing_english=config.missing_english
     )
     rows = translation_rows(partition, articles, translations)
+    failures = failure_rows(partition, translations)
     summary = summarize(rows, articles, translations)
 
     with warehouse.get_connection() as conn:
         replace_partition(conn, "translated_articles", TRANSLATED_ARTICLES_DDL, partition, rows)
+        replace_partition(conn, "translation_failures", TRANSLATION_FAILURES_DDL, partition, failures)
+    if failures:
+        context.log.info(f"{partition}: {len(failures)} article(s) without English, recorded in translation_failures")
 
     preview = [
         {k: r[k] for k in ("article_id", "translation_backend", "detected_language", "title_en")} for r in rows
@@ -69,6 +90,7 @@ def translated_articles(
         "chrf_articles": summary.chrf_articles,
         "language_mismatches": len(summary.language_mismatches),
         "table": "translated_articles",
+        "failures_table": "translation_failures",
         "warehouse": MetadataValue.path(str(warehouse.database)),
         "preview": md(preview),
     }

@@ -3,7 +3,7 @@
 
 from dagster import AssetCheckResult, AssetCheckSeverity, asset_check
 
-from asknews_assets.assets.raw import RAW_ARTICLES
+from asknews_assets.assets.raw import RAW_ARTICLES, cross_partition_id_collisions
 from asknews_assets.resources.warehouse import Warehouse
 from asknews_assets.storage import table_exists
 
@@ -45,4 +45,18 @@ def raw_articles_unique(warehouse: Warehouse) -> AssetCheckResult:
         passed=not any(counts.values()),
         severity=AssetCheckSeverity.ERROR,
         metadata={f"duplicate_{column}": n for column, n in counts.items()},
+    )
+
+
+@asset_check(
+    asset=RAW_ARTICLES,
+    blocking=True,
+    description="an article id names one article: no id in two partitions (the dataset-wide assets key by it)",
+)
+def raw_article_ids_unique_across_partitions(warehouse: Warehouse) -> AssetCheckResult:
+    with warehouse.get_connection() as conn:
+        collisions = cross_partition_id_collisions(conn)
+    return AssetCheckResult(
+        passed=not collisions,
+        metadata={"colliding_ids": len(collisions), "examples": "\n".join(f"{i}: {where}" for i, where in collisions)},
     )

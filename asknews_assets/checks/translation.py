@@ -39,7 +39,8 @@ def translated_articles_language_matches(warehouse: Warehouse) -> AssetCheckResu
 
 @asset_check(
     asset=TRANSLATED_ARTICLES,
-    description="every raw article of a translated partition has a non-empty English text",
+    description="every raw article of a translated partition has a non-empty English text or is recorded as a"
+    " translation failure with its reason",
 )
 def translated_articles_complete(warehouse: Warehouse) -> AssetCheckResult:
     with warehouse.get_connection() as conn:
@@ -47,18 +48,30 @@ def translated_articles_complete(warehouse: Warehouse) -> AssetCheckResult:
             return AssetCheckResult(
                 passed=False, metadata={"error": "translated_articles or raw_articles does not exist"}
             )
+        failures = "translation_failures" if table_exists(conn, "translation_failures") else None
+        recorded = (
+            f"AND NOT EXISTS (SELECT 1 FROM {failures} f WHERE f.country = r.country AND f.language = r.language"
+            " AND f.article_id = r.article_id)"
+            if failures
+            else ""
+        )
         untranslated = conn.execute(
-            """
+            f"""
             SELECT r.country, r.language, r.article_id
             FROM raw_articles r
             JOIN (SELECT DISTINCT country, language FROM translated_articles) p USING (country, language)
             LEFT JOIN translated_articles t USING (country, language, article_id)
-            WHERE coalesce(trim(t.text_en), '') = ''
+            WHERE coalesce(trim(t.text_en), '') = '' {recorded}
             ORDER BY ALL
             """
         ).df()
+        failed = conn.execute(f"SELECT count(*) FROM {failures}").fetchone()[0] if failures else 0
     return AssetCheckResult(
         passed=untranslated.empty,
         severity=AssetCheckSeverity.ERROR,
-        metadata={"untranslated": len(untranslated), "untranslated_articles": md(untranslated, max_rows=MAX_LISTED)},
+        metadata={
+            "untranslated": len(untranslated),
+            "recorded_translation_failures": failed,
+            "untranslated_articles": md(untranslated, max_rows=MAX_LISTED),
+        },
     )

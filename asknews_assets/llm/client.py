@@ -25,6 +25,8 @@ from typing import Any
 
 import httpx
 
+from asknews_assets.redaction import redact_secrets
+
 logger = logging.getLogger(__name__)
 
 Message = Mapping[str, str]
@@ -36,6 +38,11 @@ TIMEOUT = "timeout"
 CONNECTION_ERROR = "connection_error"
 MALFORMED_RESPONSE = "malformed_response"
 EMPTY_ANSWER = "empty_answer"
+ANSWER_TOO_LARGE = "answer_too_large"
+INVALID_UNICODE = "invalid_unicode"
+
+# The largest response body read: a chat answer to any of the project's prompts is a few KiB.
+MAX_RESPONSE_BYTES = 1 << 20
 
 # A server asking for a longer pause than this is treated as down rather than waited on.
 MAX_RETRY_AFTER_S = 300.0
@@ -125,6 +132,7 @@ class ChatClient:
         concurrency: int = 4,
         backoff_base_s: float = 1.0,
         backoff_max_s: float = 30.0,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         if concurrency < 1 or max_retries < 0:
             raise ValueError("concurrency must be >= 1 and max_retries >= 0")
@@ -135,6 +143,8 @@ class ChatClient:
         self.concurrency = concurrency
         self.backoff_base_s = backoff_base_s
         self.backoff_max_s = backoff_max_s
+        self.max_response_bytes = max_response_bytes
+        self._api_key = api_key
         self._url = base_url.rstrip("/") + "/chat/completions"
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._http = httpx.Client(
@@ -209,46 +219,58 @@ class ChatClient:
             "stream": False,
         }
         try:
-            response = self._http.post(self._url, json=payload)
+            with self._http.stream("POST", self._url, json=payload) as response:
+                status, headers = response.status_code, response.headers
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > self.max_response_bytes:
+                        # Not read further, and not retried: the same request gets the same answer.
+                        return _Attempt(failure=ANSWER_TOO_LARGE)
         except httpx.TimeoutException:
             return _Attempt(failure=TIMEOUT, retryable=True)
         except httpx.TransportError:
             return _Attempt(failure=CONNECTION_ERROR, retryable=True)
 
-        status = response.status_code
         if status in (401, 403):
             raise LLMConfigurationError(
                 f"{self._url} refused the credentials (HTTP {status}): check the API key environment variable"
             )
         if status == 404:
+            # Servers echo requests in error bodies, some with the Authorization header: redacted.
+            echoed = redact_secrets(bytes(body[:200]).decode("utf-8", errors="replace"), [self._api_key])
             raise LLMConfigurationError(
                 f"{self._url} answered 404 for model {self.model!r}: check the base URL (it ends in /v1) and the model"
-                f" name ({response.text[:200]!r})"
+                f" name ({echoed!r})"
             )
         if status >= 500 or status in _RETRYABLE_STATUS:
-            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            retry_after = parse_retry_after(headers.get("retry-after"))
             return _Attempt(failure=f"http_{status}", retryable=True, retry_after_s=retry_after)
         if status >= 400:
             # The request itself is wrong for this server (too long a context, say): retrying cannot help.
             return _Attempt(failure=f"http_{status}")
 
-        text = _answer_text(response)
+        text = _answer_text(bytes(body))
         if text is None:
             return _Attempt(failure=MALFORMED_RESPONSE, retryable=True)
         if not text.strip():
             return _Attempt(failure=EMPTY_ANSWER, retryable=True)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate from a JSON escape: no store could hold the answer
+            return _Attempt(failure=INVALID_UNICODE)
         problem = validate(text) if validate else None
         if problem:
             return _Attempt(failure=problem, retryable=True)
         return _Attempt(text=text)
 
 
-def _answer_text(response: httpx.Response) -> str | None:
+def _answer_text(raw: bytes) -> str | None:
     """The first choice's message content; None when the body is not a chat completion."""
     try:
-        body: Any = response.json()
+        body: Any = json.loads(raw)
         content = body["choices"][0]["message"]["content"]
-    except (ValueError, KeyError, IndexError, TypeError):
+    except (ValueError, KeyError, IndexError, TypeError, RecursionError):
         return None
     if content is None:
         return ""

@@ -1,7 +1,10 @@
 """Dataset and model cards: YAML front matter in the Hub's conventions and a body built from the data.
 
 Every figure on a card comes from the manifest, the published shards or the evaluation table, so a
-card cannot drift from what it describes.
+card cannot drift from what it describes. Every value that comes from a source, a model or the
+configuration is escaped where it is rendered (`publication.markup`; table cells by `markdown_table`).
+A card holds nothing that changes when the same content is built again (no build time), so a
+version's card is the same bytes on every run.
 """
 
 from __future__ import annotations
@@ -17,11 +20,15 @@ import yaml
 
 from asknews_assets.gliner_models.benchmarks import ZERO_SHOT_BENCHMARKS
 from asknews_assets.metadata import markdown_table
+from asknews_assets.publication.markup import Markup, code_span, escape_html, escape_markdown
 from asknews_assets.partitions import country_names
+from asknews_assets.publication.licenses import DatasetLicense
 from asknews_assets.publication.naming import is_hub_repo_id
 from asknews_assets.topics.diversity import LOWER_IS_BETTER
 
-LICENSE = "apache-2.0"
+# Fine-tuned models keep the licence of the GLiNER base models (urchade/gliner_*-v2.1: Apache-2.0);
+# the dataset's licence comes from its sources (publication.licenses).
+MODEL_LICENSE = "apache-2.0"
 # The documents are English: non-English articles are translated before they are summarised.
 TEXT_LANGUAGE = "en"
 NO_LIMIT = 10**9  # rows of a card table: cards show every row
@@ -77,16 +84,17 @@ def _counts_rows(counts: Mapping[str, int], label: str, unit: str, names: Mappin
 
 
 def describe_provenance(value: Any) -> str:
-    """One step's backends and models as the manifest records them (lists of {backend, model, ..., documents})."""
+    """One step's backends and models as the manifest records them (lists of {backend, model, ..., documents}),
+    as plain text for a table cell (which escapes it)."""
     if value is None or value == [] or value == {}:
         return "not recorded"
     if isinstance(value, Sequence) and not isinstance(value, str):
         return "; ".join(describe_provenance(item) for item in value)
     if isinstance(value, Mapping):
-        parts = [f"{key} `{item}`" for key, item in value.items() if key != "documents" and item not in (None, "")]
+        parts = [f"{key} {item}" for key, item in value.items() if key != "documents" and item not in (None, "")]
         documents = f" ({value['documents']} documents)" if "documents" in value else ""
         return (", ".join(parts) or "not recorded") + documents
-    return f"`{value}`"
+    return str(value)
 
 
 def _fmt(value: Any) -> str:
@@ -107,9 +115,40 @@ def diversity_rows(diversity: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
     return rows
 
 
-def dataset_front_matter(splits: Sequence[SplitSummary]) -> dict[str, Any]:
+def annotation_quality_section(rows: Sequence[Mapping[str, Any]]) -> str:
+    """The annotator's precision, recall and F1 on the hand-annotated gold set, saying which
+    annotator the figures belong to (they describe the labels only if it is the one that made them)."""
+    if not rows:
+        return "Not measured: the annotator was not scored against the gold set for this version."
+    first = rows[0]
+    table = [
+        {
+            "gold documents": r.get("part"),
+            "documents": r.get("documents"),
+            "precision": _fmt(r.get("precision")),
+            "recall": _fmt(r.get("recall")),
+            "F1": _fmt(r.get("f1")),
+            "boundary errors": r.get("boundary_errors"),
+            "type errors": r.get("type_errors"),
+            "spurious": r.get("spurious_errors"),
+            "missed": r.get("missed_errors"),
+        }
+        for r in rows
+    ]
+    return (
+        f"Exact-match micro scores of the annotator that labelled this data, `{first.get('annotation_backend')}`"
+        f" (`{first.get('annotation_model')}`), on a hand-annotated gold set of English news texts"
+        f" ({first.get('gold_set')}, shipped with asknews-assets; `heldout` is the part no annotation rule was developed on):\n\n"
+        + _table(table)
+    )
+
+
+def dataset_front_matter(splits: Sequence[SplitSummary], license: DatasetLicense) -> dict[str, Any]:
+    licence = {"license": license.license}
+    if license.license == "other":
+        licence.update(license_name=license.name, license_link="LICENSE")  # the Hub's fields for a licence off its list
     return {
-        "license": LICENSE,
+        **licence,
         "language": [TEXT_LANGUAGE],
         "multilinguality": ["monolingual"],
         "size_categories": [size_category(sum(s.documents for s in splits))],
@@ -117,7 +156,6 @@ def dataset_front_matter(splits: Sequence[SplitSummary]) -> dict[str, Any]:
         "task_ids": ["named-entity-recognition"],
         "annotations_creators": ["machine-generated"],
         "language_creators": ["found", "machine-generated"],
-        "source_datasets": ["original"],
         "pretty_name": "AskNews-NER",
         "tags": ["news", "ner", "gliner", "synthetic"],
         "configs": [
@@ -136,6 +174,7 @@ def dataset_card(
     tag: str,
     manifest: Mapping[str, Any],
     splits: Sequence[SplitSummary],
+    license: DatasetLicense,
     published_between: tuple[str, str] | None = None,
 ) -> str:
     counts = manifest.get("counts", {})
@@ -147,16 +186,22 @@ def dataset_card(
     types_used = sum(1 for n in counts.get("entity_type", {}).values() if n)
     ungrounded = float(manifest.get("ungrounded_rate") or 0.0)
     heldout = [t.get("topic_label") or f"topic {t.get('topic_id')}" for t in manifest.get("heldout_topics", [])]
+    unattested = float(manifest.get("unattested_rate") or 0.0)
+    unattested_rows = [
+        {"annotator": f"{r['backend']} ({r['model']})", "documents": r["documents"], "unattested entities": r["n_unattested"],
+         "unattested rate": f"{float(r['unattested_rate']):.1%}"}
+        for r in manifest.get("unattested_by_backend", [])
+    ]  # fmt: skip
     window = f", published between {published_between[0]} and {published_between[1]}" if published_between else ""
 
     skews = []
     for label, values in (("language", languages), ("country", countries), ("topic", topics)):
         if values:
             top, top_count = max(values.items(), key=lambda item: item[1])
-            skews.append(f"the largest {label} (`{top}`) holds {_share(top_count, sum(values.values()))} of the documents")
+            skews.append(f"the largest {label} ({code_span(top)}) holds {_share(top_count, sum(values.values()))} of the documents")
 
     steps = [
-        {"step": "ingestion", "what": "news articles per country x language, validated and deduplicated", "backends and models": "-"},
+        {"step": "ingestion", "what": "news articles per country x language, validated, cleaned of feed artefacts and deduplicated", "backends and models": ", ".join(f"source `{b}`" for b in manifest.get("source_backends", [])) or "-"},
         {"step": "translation", "what": "non-English articles translated to English", "backends and models": describe_provenance(provenance.get("translation"))},
         {"step": "summary", "what": "English summaries that keep the named entities", "backends and models": describe_provenance(provenance.get("summary"))},
         {"step": "embedding and topics", "what": "articles embedded and clustered into topics", "backends and models": describe_provenance(provenance.get("embedding"))},
@@ -169,7 +214,7 @@ def dataset_card(
         for s in splits
     ]
     body = f"""
-# AskNews-NER ({version})
+# AskNews-NER ({escape_markdown(version)})
 
 {documents} English news summaries with {entities} grounded entity annotations of {types_used} types
 (from a schema of {len(entity_types)}),
@@ -177,7 +222,7 @@ for training span-based NER models such as GLiNER. The articles come from {len(c
 {len(languages)} languages{window}, and cover {len(topics)} topics. It reproduces the AskNews-NER recipe:
 translate, summarise, cluster into topics, sample for diversity, then annotate with an LLM or NER model.
 
-Version `{version}` (tag `{tag}`), built by the asknews-assets pipeline on {manifest.get("created_at", "an unrecorded date")}.
+Version {code_span(version)} (tag {code_span(tag)}), built by the asknews-assets pipeline.
 
 ## How it was made
 
@@ -187,7 +232,16 @@ Version `{version}` (tag `{tag}`), built by the asknews-assets pipeline on {mani
 
 {_table(split_rows)}
 
-Held-out topics (only in `test_heldout_topics`, never in train): {", ".join(f"`{t}`" for t in heldout) or "none"}.
+Held-out topics (only in `test_heldout_topics`, never in train): {", ".join(code_span(t) for t in heldout) or "none"}.
+
+## Supply
+
+What the news source supplied, by the language it was filed under: records read, accepted, rejected
+(with a reason, in `raw_article_rejects`), unroutable (in a language or file the pipeline does not
+read), accepted but never translated (untranslated: no English to be had, or a partial build without
+their partition), and embedded (the pool the dataset is sampled from).
+
+{_table(supply_rows(manifest.get("supply")))}
 
 ## Languages of the source articles
 
@@ -212,10 +266,20 @@ drawn from the same articles (entropies and coverages: higher is better; `larges
 
 {_table(diversity_rows(manifest.get("diversity", [])))}
 
+## Annotation quality
+
+{annotation_quality_section(manifest.get("annotation_quality") or [])}
+
 ## Grounding
 
 {ungrounded:.1%} of the entities the annotator proposed could not be located in the text (ungrounded)
 and are not in the data; every published span points at tokens of its document.
+
+The annotator reads the summary, and a summary may name what its article does not. Every entity is
+also looked for in the article's English text (the source's English or the translation): {unattested:.1%}
+of the entities found in the summaries do not occur there (unattested) and were dropped.
+
+{_table(unattested_rows) if unattested_rows else ""}
 
 ## Limitations
 
@@ -241,9 +305,34 @@ Each row holds `tokenized_text` (tokens), `ner` (token spans with an inclusive e
 
 ## License
 
-Apache-2.0.
+{license_text(license)}
 """
-    return render_card(dataset_front_matter(splits), body)
+    return render_card(dataset_front_matter(splits, license), body)
+
+
+def supply_rows(supply: Mapping[str, Mapping[str, int]] | None) -> list[dict[str, Any]]:
+    """The manifest's supply by language as card rows, with a total row ('not recorded' if absent)."""
+    if not supply:
+        return [{"supply": "not recorded for this version"}]
+    columns = ("read", "accepted", "rejected", "unroutable", "untranslated", "embedded")
+    rows = [{"language": language, **{c: int(values.get(c, 0)) for c in columns}} for language, values in supply.items()]
+    return [*rows, {"language": "total", **{c: sum(r[c] for r in rows) for c in columns}}]
+
+
+def license_text(license: DatasetLicense) -> str:
+    """The card's licence section: the licence, and each source licence with its share of documents."""
+    mixed = len(license.documents_by_license) > 1
+    lines = [
+        f"`{license.name}`: " + (
+            "the most restrictive licence of the source articles; they carry these licences:" if mixed
+            else "the licence of every source article." if license.name in license.documents_by_license
+            else "the configured dataset licence; the source articles carry:"
+        )  # fmt: skip
+    ]
+    if mixed or license.name not in license.documents_by_license:
+        lines.append("")
+        lines.append(_table(_counts_rows(license.documents_by_license, "source licence", "documents")))
+    return "\n".join(lines)
 
 
 def _per_type(value: Any) -> dict[str, float]:
@@ -317,7 +406,7 @@ def model_front_matter(
     card_data = ModelCardData(
         model_name=repo_id.split("/")[1],
         library_name="gliner",
-        license=LICENSE,
+        license=MODEL_LICENSE,
         language=[TEXT_LANGUAGE],
         pipeline_tag="token-classification",
         # A local folder (the offline base) is no Hub reference.
@@ -366,12 +455,13 @@ def model_card(
         averages.insert(0, (f"zero-shot, {sets}", zero_shot))
     for label, part in averages:
         rows.append(
-            {"benchmark": f"**Average ({label})**", "documents": int(part["documents"].sum()),
+            {"benchmark": Markup(f"**Average ({label})**"), "documents": int(part["documents"].sum()),
              "base f1": _pct(part["base f1"].mean()), "finetuned f1": _pct(part["finetuned f1"].mean()),
              "F1 change": f"{part['f1 change'].mean() * 100:+.1f} pt"}  # fmt: skip
         )
     zero_shot_note = (
-        f" Over the zero-shot sets of the literature ({', '.join(benchmark_title(b) for b in zero_shot['benchmark'])}):"
+        f" Over the zero-shot sets of the literature"
+        f" ({', '.join(escape_markdown(benchmark_title(b)) for b in zero_shot['benchmark'])}):"
         f" base {_pct(zero_shot['base f1'].mean())}, this model {_pct(zero_shot['finetuned f1'].mean())}."
         if not zero_shot.empty
         else ""
@@ -385,24 +475,24 @@ def model_card(
             table = _table([{"entity type": label, **{f"{m} f1": _pct(s[label]) if label in s else "-" for m, s in scores.items()}}
                             for label in labels])  # fmt: skip
             title = benchmark_title(benchmark)
-            per_type_sections.append(f"<details><summary>{title}</summary>\n\n{table}\n\n</details>")
+            per_type_sections.append(f"<details><summary>{escape_html(title)}</summary>\n\n{table}\n\n</details>")
     # Links relative to the Hub's root, so they work on whichever Hub the model is published to.
-    base_reference = f"[`{base_model}`](/{base_model})" if is_hub_repo_id(base_model) else f"`{base_model}`"
+    base_reference = f"[{code_span(base_model)}](/{base_model})" if is_hub_repo_id(base_model) else code_span(base_model)
     body = f"""
-# GLiNER {variant}, fine-tuned on AskNews-NER
+# GLiNER {escape_markdown(variant)}, fine-tuned on AskNews-NER
 
 A [GLiNER](https://github.com/urchade/GLiNER) model for zero-shot named-entity recognition: {base_reference}
-fine-tuned on [`{dataset_repo_id}`](/datasets/{dataset_repo_id}) version `{data_version}`
-(revision `{data_tag}`), English news summaries from many countries and languages with grounded entity labels.
+fine-tuned on [{code_span(dataset_repo_id)}](/datasets/{dataset_repo_id}) version {code_span(data_version)}
+(revision {code_span(data_tag)}), English news summaries from many countries and languages with grounded entity labels.
 
-Model version `{model_version}` (tag `{tag}`).
+Model version {code_span(model_version)} (tag {code_span(tag)}).
 
 ## Evaluation
 
 Precision, recall and F1 (micro, exact span and type, threshold 0.5, flat NER) of the base model and of this
 model on each benchmark's test split, from the pipeline's `model_evaluation` step, with each benchmark's own
 label set in natural-language names. Average F1 change: **{mean_change * 100:+.1f} points** over
-{len(comparison)} benchmarks (largest: {best["f1 change"] * 100:+.1f} points on `{best["benchmark"]}`).{zero_shot_note}
+{len(comparison)} benchmarks (largest: {best["f1 change"] * 100:+.1f} points on {code_span(best["benchmark"])}).{zero_shot_note}
 
 {_table(rows)}
 

@@ -6,7 +6,10 @@ the bundle; the Hub applies a commit whole or not at all. Transient failures (42
 connections) are retried with exponential backoff, each attempt re-reading the repository: if a
 commit landed but its answer was lost, the next attempt finds the files unchanged and the client
 makes no second commit. The tag is the version. A version names one content: a bundle whose tag
-already exists on other content is refused before anything is committed.
+already exists on other content is refused before anything is committed, and one whose tag already
+holds exactly the bundle is published already: nothing is committed again. The server is not trusted
+with the commit id it answers: the files of that revision are compared with the bundle before the
+tag is set, so a stale or wrong answer fails the publication instead of tagging other content.
 """
 
 from __future__ import annotations
@@ -87,11 +90,18 @@ def publish_to_hub(api: HfApi, bundle: Bundle, *, private: bool, backoff: Backof
         backoff,
         f"create_repo {bundle.repo_id}",
     )
-    if conflict := with_retries(lambda: tag_conflict(api, bundle), backoff, f"refs of {bundle.repo_id}"):
-        raise PublicationError(
-            f"tag {bundle.tag} of {bundle.repo_id} already points at commit {conflict} with other content:"
-            " a version names one content; publish the change under a new version"
-        )
+    tagged = with_retries(lambda: tagged_commit(api, bundle), backoff, f"refs of {bundle.repo_id}")
+    if tagged is not None:
+        if not with_retries(lambda: holds_bundle(api, bundle, tagged), backoff, f"files of {bundle.repo_id}@{tagged}"):
+            raise PublicationError(
+                f"tag {bundle.tag} of {bundle.repo_id} already points at commit {tagged} with other content:"
+                " a version names one content; publish the change under a new version"
+            )
+        log.info("%s %s is published already (commit %s): nothing to commit", bundle.repo_id, bundle.tag, tagged)
+        return PublishedRepo(
+            repo_id=bundle.repo_id, repo_type=repo_type, commit=tagged, tag=bundle.tag, files=tuple(bundle.files),
+            deleted=(), url=repo_url(api.endpoint, bundle.repo_id, repo_type), backend=BACKEND,
+        )  # fmt: skip
 
     def list_files() -> list[str]:
         return api.list_repo_files(bundle.repo_id, repo_type=repo_type)
@@ -106,6 +116,11 @@ def publish_to_hub(api: HfApi, bundle: Bundle, *, private: bool, backoff: Backof
         return api.create_commit(bundle.repo_id, operations, commit_message=bundle.commit_message, repo_type=repo_type).oid
 
     oid = with_retries(commit, backoff, f"commit to {bundle.repo_id}")
+    if not with_retries(lambda: holds_bundle(api, bundle, oid), backoff, f"files of {bundle.repo_id}@{oid}"):
+        raise PublicationError(
+            f"the Hub answered commit {oid} for {bundle.repo_id}, but that revision does not hold the bundle's files"
+            f" (a stale or wrong answer): {bundle.tag} was not tagged; publish again"
+        )
     with_retries(
         lambda: api.create_tag(
             bundle.repo_id, tag=bundle.tag, revision=oid, repo_type=repo_type, tag_message=bundle.commit_message, exist_ok=True
@@ -125,21 +140,20 @@ def publish_to_hub(api: HfApi, bundle: Bundle, *, private: bool, backoff: Backof
     )
 
 
-def tag_conflict(api: HfApi, bundle: Bundle) -> str | None:
-    """The commit the bundle's tag points at, if it exists and holds other files than the bundle."""
+def tagged_commit(api: HfApi, bundle: Bundle) -> str | None:
+    """The commit the bundle's tag points at, if the tag exists."""
     refs = api.list_repo_refs(bundle.repo_id, repo_type=bundle.repo_type)
-    tagged = next((t.target_commit for t in refs.tags if t.name == bundle.tag), None)
-    if tagged is None:
-        return None
+    return next((t.target_commit for t in refs.tags if t.name == bundle.tag), None)
+
+
+def holds_bundle(api: HfApi, bundle: Bundle, revision: str) -> bool:
+    """Whether the repository at `revision` holds exactly the bundle's files (the Hub's own files aside)."""
     remote = {
         entry.path: entry
-        for entry in api.list_repo_tree(bundle.repo_id, repo_type=bundle.repo_type, revision=tagged, recursive=True)
+        for entry in api.list_repo_tree(bundle.repo_id, repo_type=bundle.repo_type, revision=revision, recursive=True)
         if isinstance(entry, RepoFile) and entry.path not in HUB_MANAGED_FILES
     }
-    same = remote.keys() == bundle.files.keys() and all(
-        _same_content(remote[path], local) for path, local in bundle.files.items()
-    )
-    return None if same else tagged
+    return remote.keys() == bundle.files.keys() and all(_same_content(remote[path], local) for path, local in bundle.files.items())
 
 
 def _same_content(remote: RepoFile, local: Path) -> bool:

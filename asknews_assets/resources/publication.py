@@ -27,6 +27,7 @@ from asknews_assets.publication.bundle import Bundle, PublishedRepo
 from asknews_assets.publication.hub import Backoff, publish_to_hub
 from asknews_assets.publication.local import publish_to_folder
 from asknews_assets.publication.naming import make_repo_id
+from asknews_assets.redaction import redact_exception
 
 DEFAULT_DATASET_NAME = "AskNews-NER"
 DEFAULT_MODEL_NAME_TEMPLATE = "gliner_{variant}_news"
@@ -104,9 +105,14 @@ class HubPublisher(Publisher):
         return token
 
     def publish(self, bundle: Bundle) -> PublishedRepo:
-        api = HfApi(endpoint=self.endpoint, token=self._token(), library_name="asknews-assets")
+        token = self._token()
+        api = HfApi(endpoint=self.endpoint, token=token, library_name="asknews-assets")
         backoff = Backoff(self.max_retries, self.backoff_base_s, self.backoff_max_s)
-        return publish_to_hub(api, bundle, private=self.private, backoff=backoff)
+        try:
+            return publish_to_hub(api, bundle, private=self.private, backoff=backoff)
+        except Exception as error:
+            # A server may echo the Authorization header in its error body: the token never leaves in a message.
+            raise redact_exception(error, [token if isinstance(token, str) else None])
 
 
 def _flag(value: str) -> bool:

@@ -4,9 +4,10 @@
   multilingual NLLB-200 / M2M100 model) to CTranslate2 on first use, caches them under
   `<ASKNEWS_DATA_DIR>/cache/ct2`, and translates sentence by sentence in length-sorted batches.
 - `SourceProvidedTranslator` uses the English the news source already delivers (AskNews gives it;
-  the sample corpus ships it). An article without it goes to the optional CTranslate2 `fallback`;
-  with no fallback configured that is an error naming the setting: original text is never passed
-  off as English.
+  the sample corpus ships it). What happens to an article without it is `missing_english`
+  (ASKNEWS_MISSING_ENGLISH, or the translated_articles run config): 'fail' (an error naming the
+  setting), 'skip' (recorded as a translation failure with the reason) or 'machine' (the CTranslate2
+  `fallback`). Original text is never passed off as English.
 
 English articles pass through both untouched.
 """
@@ -20,9 +21,11 @@ from dagster import ConfigurableResource
 from pydantic import Field
 
 from asknews_assets import settings
+from asknews_assets.settings import MISSING_ENGLISH_CHOICES
 from asknews_assets.translation.articles import (
     MACHINE,
     SOURCE_PROVIDED,
+    UNTRANSLATED,
     ArticleTranslation,
     SourceArticle,
     passthrough,
@@ -49,10 +52,16 @@ class Translator(ConfigurableResource):
         raise NotImplementedError
 
     def translate_articles(
-        self, articles: Sequence[SourceArticle], language: str, machine_translate_all: bool = False
+        self,
+        articles: Sequence[SourceArticle],
+        language: str,
+        machine_translate_all: bool = False,
+        missing_english: str | None = None,
     ) -> list[ArticleTranslation]:
         """English title and text of each article, in order. `machine_translate_all` also machine
-        translates articles whose English the source provides, to measure chrF against it."""
+        translates articles whose English the source provides, to measure chrF against it.
+        `missing_english` overrides the translator's own choice for articles without source English
+        (only translators that use source English have one)."""
         raise NotImplementedError
 
 
@@ -122,7 +131,11 @@ class CTranslate2Translator(Translator):
         return translate_texts(model, texts, language_tokens(self.family, language), options)
 
     def translate_articles(
-        self, articles: Sequence[SourceArticle], language: str, machine_translate_all: bool = False
+        self,
+        articles: Sequence[SourceArticle],
+        language: str,
+        machine_translate_all: bool = False,
+        missing_english: str | None = None,
     ) -> list[ArticleTranslation]:
         if language == "en":
             return passthrough(articles)
@@ -138,11 +151,17 @@ class CTranslate2Translator(Translator):
 
 
 class SourceProvidedTranslator(Translator):
-    """The English the news source supplies (eng_title / eng_text), with an optional CTranslate2
-    fallback for articles that lack it."""
+    """The English the news source supplies (eng_title / eng_text); `missing_english` decides what
+    happens to articles that lack it."""
 
+    missing_english: Optional[str] = Field(
+        default=None,
+        description="Articles without source English: 'fail' (an error), 'skip' (recorded as translation failures)"
+        " or 'machine' (translated by `fallback`); unset: 'machine' with a fallback, else 'fail'."
+        " Set by ASKNEWS_MISSING_ENGLISH.",
+    )
     fallback: Optional[CTranslate2Translator] = Field(
-        default=None, description="Translates articles without source-provided English; none: they are an error."
+        default=None, description="Machine translation for 'machine' (and for measuring chrF); unset: none."
     )
 
     @property
@@ -150,28 +169,44 @@ class SourceProvidedTranslator(Translator):
         return f"{SOURCE_PROVIDED}+{MACHINE}" if self.fallback else SOURCE_PROVIDED
 
     def translate_articles(
-        self, articles: Sequence[SourceArticle], language: str, machine_translate_all: bool = False
+        self,
+        articles: Sequence[SourceArticle],
+        language: str,
+        machine_translate_all: bool = False,
+        missing_english: str | None = None,
     ) -> list[ArticleTranslation]:
         if language == "en":
             return passthrough(articles)
-        needed = list(articles) if machine_translate_all else [a for a in articles if not a.has_source_english]
-        if needed and self.fallback is None:
-            missing = [a.article_id for a in articles if not a.has_source_english]
-            reason = (
-                f"{len(missing)} article(s) in {language!r} have no source-provided English (e.g. {missing[:5]})"
-                if missing
-                else "measuring chrF needs a machine translation"
-            )
+        choice = missing_english or self.missing_english or ("machine" if self.fallback else "fail")
+        if choice not in MISSING_ENGLISH_CHOICES:
+            raise ValueError(f"missing_english must be one of {MISSING_ENGLISH_CHOICES}, not {choice!r}")
+        missing = [a for a in articles if not a.has_source_english]
+        if missing and choice == "fail":
             raise SourceEnglishMissing(
-                f"{reason} and SourceProvidedTranslator.fallback is not set: configure a CTranslate2Translator"
-                " as fallback (or use ASKNEWS_DEPLOYMENT=production)."
+                f"{len(missing)} article(s) in {language!r} have no source-provided English"
+                f" (e.g. {[a.article_id for a in missing[:5]]}): set ASKNEWS_MISSING_ENGLISH (or the run config"
+                " ops.translated_articles.config.missing_english) to 'skip' to record them as translation failures"
+                " and go on, or to 'machine' to machine-translate them"
             )
-        machine = {t.article_id: t for t in self.fallback.translate_articles(needed, language)} if needed else {}
+        to_machine = list(articles) if machine_translate_all else (missing if choice == "machine" else [])
+        if to_machine and self.fallback is None:
+            raise SourceEnglishMissing(
+                f"{'measuring chrF' if machine_translate_all else f'{len(missing)} article(s) without source English'}"
+                f" in {language!r} need a machine translation and no translation model is configured: set"
+                " ASKNEWS_MISSING_ENGLISH=machine (it configures CTranslate2 from ASKNEWS_TRANSLATION_FAMILY and"
+                " ASKNEWS_CT2_CACHE_DIR) or use ASKNEWS_DEPLOYMENT=production"
+            )
+        machine = {t.article_id: t for t in self.fallback.translate_articles(to_machine, language)} if to_machine else {}
         translations = []
         for article in articles:
             translated = machine.get(article.article_id)
             if not article.has_source_english:
-                translations.append(translated)
+                translations.append(
+                    translated
+                    or ArticleTranslation(
+                        article.article_id, "", "", UNTRANSLATED, failure="no source-provided English (missing_english=skip)"
+                    )
+                )
                 continue
             translations.append(
                 ArticleTranslation(
@@ -186,17 +221,23 @@ class SourceProvidedTranslator(Translator):
         return translations
 
 
+def ctranslate2_from_environment() -> CTranslate2Translator:
+    """CTranslate2 configured by ASKNEWS_TRANSLATION_FAMILY (opus-mt | nllb | m2m100),
+    ASKNEWS_CT2_CACHE_DIR, ASKNEWS_CT2_COMPUTE_TYPE and ASKNEWS_CT2_THREADS."""
+    return CTranslate2Translator(
+        family=os.environ.get("ASKNEWS_TRANSLATION_FAMILY", "opus-mt"),
+        cache_dir=os.environ.get("ASKNEWS_CT2_CACHE_DIR", ""),
+        compute_type=os.environ.get("ASKNEWS_CT2_COMPUTE_TYPE", "default"),
+        intra_threads=int(os.environ.get("ASKNEWS_CT2_THREADS", "0")),
+    )
+
+
 def resources_for(deployment: str) -> dict:
-    """'local': the English the source provides, no model. 'production': CTranslate2, configured by
-    ASKNEWS_TRANSLATION_FAMILY (opus-mt | nllb | m2m100), ASKNEWS_CT2_CACHE_DIR,
-    ASKNEWS_CT2_COMPUTE_TYPE and ASKNEWS_CT2_THREADS."""
+    """'local': the English the source provides, and for articles without it what
+    ASKNEWS_MISSING_ENGLISH says (with 'machine', CTranslate2 as configured for production).
+    'production': CTranslate2 for every non-English article (see ctranslate2_from_environment)."""
     if deployment == "production":
-        return {
-            "translator": CTranslate2Translator(
-                family=os.environ.get("ASKNEWS_TRANSLATION_FAMILY", "opus-mt"),
-                cache_dir=os.environ.get("ASKNEWS_CT2_CACHE_DIR", ""),
-                compute_type=os.environ.get("ASKNEWS_CT2_COMPUTE_TYPE", "default"),
-                intra_threads=int(os.environ.get("ASKNEWS_CT2_THREADS", "0")),
-            )
-        }
-    return {"translator": SourceProvidedTranslator(fallback=None)}
+        return {"translator": ctranslate2_from_environment()}
+    choice = settings.missing_english()
+    # The model is only loaded when an article needs it, so configuring it costs nothing offline.
+    return {"translator": SourceProvidedTranslator(missing_english=choice, fallback=ctranslate2_from_environment() if choice == "machine" else None)}

@@ -14,7 +14,7 @@ from dagster import (
 from asknews_assets.sensors import default_status
 from asknews_assets.jobs import article_partition_job
 from asknews_assets.partitions import country_partitions
-from asknews_assets.resources.news_source import NewsSource
+from asknews_assets.resources.news_source import NewsSource, Unroutable
 
 
 def plan_discovery(
@@ -29,6 +29,15 @@ def plan_discovery(
     return new_countries, to_run
 
 
+def describe_unroutable(unroutable: list[Unroutable], shown: int = 10) -> str:
+    """One line on what no partition reads: files, records, and the first few with their reason."""
+    if not unroutable:
+        return ""
+    listed = "; ".join(f"{u.location} ({u.records} records): {u.reason}" for u in unroutable[:shown])
+    more = f"; and {len(unroutable) - shown} more" if len(unroutable) > shown else ""
+    return f"{len(unroutable)} source files ({sum(u.records for u in unroutable)} records) are not read: {listed}{more}"
+
+
 @sensor(
     job=article_partition_job,
     minimum_interval_seconds=60,
@@ -40,10 +49,12 @@ def news_source_discovery_sensor(context: SensorEvaluationContext, source: NewsS
     cursor = json.loads(context.cursor) if context.cursor else {}
     known = set(context.instance.get_dynamic_partitions(country_partitions.name))
     new_countries, to_run = plan_discovery(holdings, known, cursor)
-    if unroutable := getattr(source, "unroutable_files", lambda: [])():
-        context.log.warning(f"files outside the <language>/<COUNTRY> layout, not read: {unroutable[:20]}")
+    unroutable = source.unroutable()
+    note = describe_unroutable(unroutable)
+    if unroutable:
+        context.log.warning(note)
     if not new_countries and not to_run:
-        return SkipReason(f"{len(holdings)} partitions, none new or changed")
+        return SkipReason(f"{len(holdings)} partitions, none new or changed" + (f"; {note}" if note else ""))
     return SensorResult(
         run_requests=[
             RunRequest(partition_key=key, run_key=f"{key}@{holdings[key]}")

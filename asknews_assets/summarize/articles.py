@@ -10,6 +10,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 
 from asknews_assets.llm import ChatClient, ChatRequest, Completion, LLMCache, complete_many_cached
 from asknews_assets.summarize.extractive import EXTRACTIVE_VERSION, extractive_summary
@@ -45,7 +46,12 @@ def summarize_with_llm(
         if a.text.strip()
     ]
     completions = complete_many_cached(
-        client, requests, cache=cache, prompt_version=PROMPT_VERSION, validate=summary_problem, flush_every=flush_every
+        client,
+        requests,
+        cache=cache,
+        prompt_version=PROMPT_VERSION,
+        validate=partial(summary_problem, max_words=max_words),
+        flush_every=flush_every,
     )
     by_id = {c.key: c for c in completions}
     results = []

@@ -33,6 +33,11 @@ _PREAMBLE = re.compile(
     r"^\s*(?:\*\*)?(?:here is (?:a|the) summary[^:\n]*|summary)\s*:?(?:\*\*)?\s*:?\s*", re.IGNORECASE
 )
 MIN_SUMMARY_WORDS = 5
+# An answer far over the budget the prompt asked for is not a summary (a model that ran on, or
+# repeated the article): refused, not truncated, so the failure is visible.
+OVER_BUDGET_FACTOR = 2
+MAX_SUMMARY_WORDS = 1_000  # when the budget is not known
+MAX_WORD_CHARS = 40  # on average: bounds the bytes too (a "word" of a megabyte has no spaces)
 
 
 def truncate_words(text: str, max_words: int) -> str:
@@ -52,13 +57,23 @@ def clean_summary(answer: str) -> str:
     return " ".join(_PREAMBLE.sub("", answer, count=1).split())
 
 
-def summary_problem(answer: str) -> str | None:
-    """Why an answer cannot be stored as a summary ('empty_answer', 'refusal', 'too_short'), or None."""
+def summary_problem(answer: str, max_words: int | None = None) -> str | None:
+    """Why an answer cannot be stored as a summary ('empty_answer', 'refusal', 'too_short', 'too_long'), or None.
+
+    'too_long': more than OVER_BUDGET_FACTOR x `max_words` words (the budget the prompt gave), or
+    characters beyond MAX_WORD_CHARS per allowed word.
+    """
+    limit = max_words * OVER_BUDGET_FACTOR if max_words else MAX_SUMMARY_WORDS
+    if len(answer) > limit * MAX_WORD_CHARS * 2:  # not worth cleaning
+        return "too_long"
     summary = clean_summary(answer)
     if not summary:
         return "empty_answer"
     if looks_like_refusal(summary):
         return "refusal"
-    if len(summary.split()) < MIN_SUMMARY_WORDS:
+    words = len(summary.split())
+    if words < MIN_SUMMARY_WORDS:
         return "too_short"
+    if words > limit or len(summary) > limit * MAX_WORD_CHARS:
+        return "too_long"
     return None

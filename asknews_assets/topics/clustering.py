@@ -12,6 +12,12 @@ groups, and HDBSCAN's default 'eom' selection then returns the groups (50 synthe
 out as ~20); 'leaf' returns the topics themselves, at the price of a little more noise. On ~150
 real articles both selections agree. 20 components leave less noise on the synthetic benchmark
 but cost ~1.5x the time and did worse on the real sample corpus.
+
+On a realistic skewed feed (benchmarks/skewed_feed.py: ~1,600 articles, one dominant outlet, 36 or
+150 stories of Zipf-like sizes) the defaults leave 21% / 15% of the articles as noise, with no
+topic made of feed boilerplate and an ARI of 0.36 / 0.41 against the stories. A smaller
+min_cluster_size (8-10) raised the noise there and lowered the ARI; 'eom' reached ARI 0.73 / 0.58
+with 6% / 3% noise but merges neighbouring topics of the 50-topic benchmark, so 'leaf' stays.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from asknews_assets.translation.language_id import identify_language
 from asknews_assets.translation.quality import corpus_chrf, sentence_chrf
 
 PASSTHROUGH, SOURCE_PROVIDED, MACHINE = "passthrough", "source-provided", "ctranslate2"
+UNTRANSLATED = "untranslated"  # no English could be had: recorded in translation_failures with the reason
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,11 @@ class ArticleTranslation:
     backend: str
     model: str | None = None  # the model that machine-translated this article, if one did
     machine_text_en: str | None = None
+    failure: str | None = None  # why there is no English (backend UNTRANSLATED)
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
 
 
 def _text(value: Any) -> str | None:
@@ -86,6 +92,8 @@ def translation_rows(
         raise ValueError("translations do not match the articles one to one, in order")
     rows = []
     for article, translation in zip(articles, translations):
+        if not translation.ok:
+            continue  # in translation_failures instead (failure_rows)
         guess = identify_language(f"{article.title}\n{article.text}")
         pair = _chrf_pair(article, translation)
         rows.append(
@@ -106,6 +114,15 @@ def translation_rows(
     return rows
 
 
+def failure_rows(partition: ArticlePartition, translations: Sequence[ArticleTranslation]) -> list[dict[str, Any]]:
+    """One translation_failures row per article that got no English, with the reason."""
+    return [
+        {"country": partition.country, "language": partition.language, "article_id": t.article_id, "reason": t.failure}
+        for t in translations
+        if not t.ok
+    ]
+
+
 @dataclass(frozen=True)
 class TranslationSummary:
     counts: dict[str, int]
@@ -122,11 +139,12 @@ def summarize(
     compared = [pair for a, t in zip(articles, translations) if (pair := _chrf_pair(a, t))]
     return TranslationSummary(
         counts={
-            "articles": len(rows),
+            "articles": len(articles),
             "translated": len(rows) - backends[PASSTHROUGH],
             "passed_through_english": backends[PASSTHROUGH],
             "source_provided": backends[SOURCE_PROVIDED],
             "machine_translated": backends[MACHINE],
+            "failed": sum(not t.ok for t in translations),
         },
         models=sorted({t.model for t in translations if t.model}),
         corpus_chrf=corpus_chrf([h for h, _ in compared], [r for _, r in compared]),

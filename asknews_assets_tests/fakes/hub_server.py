@@ -23,6 +23,10 @@ It serves what `HfApi.create_repo`, `create_commit`, `create_tag`, `repo_info`, 
 A commit is applied atomically, as on the Hub: a refused commit leaves the branch where it was. With
 a `token`, writes (and reads of private repositories) need `Authorization: Bearer <token>`. Every
 request is logged with its headers (`log`), so tests can see what the client sent.
+
+Misbehaviours of real servers, for the client's defences: `answer_stale_commit` applies a commit but
+answers with the id of the commit before it; `echo_authorization` quotes the request's Authorization
+header in every error message.
 """
 
 from __future__ import annotations
@@ -118,6 +122,8 @@ class FakeHubServer:
         self.repos: dict[tuple[str, str], Repo] = {}
         self.log: list[Request] = []
         self._faults: list[Fault] = []
+        self.answer_stale_commit = False
+        self.echo_authorization = False
         self._counter = itertools.count()
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -274,8 +280,9 @@ class FakeHubServer:
                 else:
                     raise HubError(400, f"the fake Hub does not support {key!r} operations (LFS, copies)")
             commit = self._new_commit(repo, files, header.get("summary", ""), tuple(operations))
-        return {"commitUrl": f"{self.repo_url(repo.repo_type, repo.repo_id)}/commit/{commit.oid}",
-                "commitOid": commit.oid, "success": True, "pullRequestUrl": None}  # fmt: skip
+        oid = commit.parent if self.answer_stale_commit and commit.parent else commit.oid
+        return {"commitUrl": f"{self.repo_url(repo.repo_type, repo.repo_id)}/commit/{oid}",
+                "commitOid": oid, "success": True, "pullRequestUrl": None}  # fmt: skip
 
     def tag(self, repo: Repo, revision: str, body: dict[str, Any]) -> dict[str, Any]:
         commit = self.revision(repo, revision)
@@ -360,6 +367,8 @@ def _handler_for(hub: FakeHubServer) -> type[BaseHTTPRequestHandler]:
                 if fault is not None:  # applied, then the answer is lost
                     raise HubError(fault.status, "scripted failure after the request took effect")
             except HubError as error:
+                if hub.echo_authorization:
+                    error = HubError(error.status, f"{error} (request Authorization: {headers.get('authorization')})", error.error_code)
                 status, extra = error.status, {"X-Error-Message": str(error)}
                 if error.error_code:
                     extra["X-Error-Code"] = error.error_code

@@ -41,6 +41,7 @@ class Error:
     retry_after: str | None = None
     message: str = "scripted error"
     delay_s: float = 0.0
+    echo_authorization: bool = False  # quote the request's Authorization header, as some servers do
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,8 @@ def _handler_for(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
                     self._send(200, json.dumps(server._completion(step)))
                 elif isinstance(step, Error):
                     headers = {"Retry-After": step.retry_after} if step.retry_after is not None else {}
-                    self._send(step.status, json.dumps({"error": {"message": step.message}}), headers)
+                    message = step.message + (f" (Authorization: {self.headers.get('Authorization')})" if step.echo_authorization else "")
+                    self._send(step.status, json.dumps({"error": {"message": message}}), headers)
                 else:
                     self._send(step.status, step.body)
             except (BrokenPipeError, ConnectionResetError):

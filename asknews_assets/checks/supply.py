@@ -1,0 +1,54 @@
+"""The dataset build's gate: no partition missing, stale or losing articles in a stage, unless a
+partial build is explicitly accepted (then the gaps are a warning, still listed)."""
+
+from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, asset_check
+
+from asknews_assets.assets.supply import ARTICLE_SUPPLY
+from asknews_assets.coverage import COMPLETE
+from asknews_assets.metadata import md
+from asknews_assets.resources.warehouse import Warehouse
+from asknews_assets.storage import table_exists
+
+
+@asset_check(
+    asset=ARTICLE_SUPPLY,
+    blocking=True,
+    description="every ingested partition reached every stage, none stale, every accepted article passed on or"
+    " recorded as failed (a WARN instead when the partial build is accepted: ASKNEWS_ACCEPT_PARTIAL_BUILD)",
+)
+def article_supply_complete(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
+    event = context.instance.get_latest_materialization_event(ARTICLE_SUPPLY)
+    metadata = event.asset_materialization.metadata if event and event.asset_materialization else {}
+    accepted_partial = bool(metadata["partial_build_accepted"].value) if "partial_build_accepted" in metadata else False
+    with warehouse.get_connection() as conn:
+        if not table_exists(conn, "stage_coverage"):
+            return AssetCheckResult(passed=False, metadata={"error": "stage_coverage does not exist: materialise article_supply"})
+        coverage = conn.execute("SELECT * FROM stage_coverage ORDER BY language, country").df()
+        unroutable = conn.execute("SELECT count(*) FROM source_unroutable").fetchone()[0] if table_exists(conn, "source_unroutable") else 0
+    gaps = coverage[coverage["status"] != COMPLETE]
+    if coverage.empty:
+        problem = "no partition has been ingested" + (
+            f": the source's {unroutable} files are all outside the platform's languages or layout (source_unroutable)"
+            if unroutable
+            else ""
+        )
+    elif gaps.empty:
+        problem = ""
+    else:
+        problem = f"{len(gaps)} of {len(coverage)} partitions have gaps"
+    return AssetCheckResult(
+        passed=not problem,
+        # A WARN does not block: that is what accepting a partial build means.
+        severity=AssetCheckSeverity.WARN if accepted_partial and not coverage.empty else AssetCheckSeverity.ERROR,
+        description=problem or None,
+        metadata={
+            "partitions": len(coverage),
+            "partitions_with_gaps": len(gaps),
+            "accepted_articles": int(coverage["accepted"].sum()) if len(coverage) else 0,
+            "embedded_articles": int(coverage["embedded"].sum()) if len(coverage) else 0,
+            "partial_build_accepted": accepted_partial,
+            "gaps": md(gaps[["country", "language", "accepted", "embedded", "status"]], max_rows=100, width=120),
+            "how_to_accept": "materialise the missing partitions, or set ASKNEWS_ACCEPT_PARTIAL_BUILD=1 (or the run config"
+            " ops.article_supply.config.accept_partial_build: true) to build from what is there",
+        },
+    )
