@@ -32,11 +32,18 @@ def _metadata(result, key):
     return {k: getattr(v, "value", v) for k, v in event.materialization.metadata.items()}
 
 
+def _record_licences(warehouse) -> None:
+    """Publication needs each article's source licence, which ingest records in raw_articles."""
+    with warehouse.get_connection() as conn:
+        conn.execute("CREATE TABLE raw_articles AS SELECT country, language, article_id, 'Apache-2.0' AS license FROM diversified_sample")
+
+
 def _snapshot(folder):
     return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
 
 
 def test_entities_absent_from_the_article_are_dropped_and_reported(seeded, data_dir, instance):  # noqa: F811
+    _record_licences(seeded)
     # The summary of art-000 names Joe Biden; the article's English text does not (a summary that invents).
     with seeded.get_connection() as conn:
         conn.execute("UPDATE translated_articles SET text_en = 'Emmanuel Macron spoke in Paris about aid.' WHERE article_id = 'art-000'")
@@ -70,6 +77,7 @@ def test_entities_absent_from_the_article_are_dropped_and_reported(seeded, data_
 def test_rebuilding_unchanged_inputs_changes_nothing_and_publishes_nothing_new(seeded, data_dir, instance, tmp_path):  # noqa: F811
     from asknews_assets.resources.annotation import SpacyAnnotator
 
+    _record_licences(seeded)
     resources = {"annotator": SpacyAnnotator(), "warehouse": seeded}
     first = materialize([annotated_articles, dataset_splits], resources=resources, instance=instance)
     version = _metadata(first, "dataset_splits")["dataset_version"]
