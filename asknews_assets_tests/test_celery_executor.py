@@ -37,7 +37,10 @@ from asknews_assets_tests.test_scaleout_postgres import postgres, production_ins
 # for the worker killed mid-step.
 PARTITIONS = [ArticlePartition(country, "fr") for country in ("BE", "CH", "FR")]
 ASSETS = [raw_articles, translated_articles]
-VISIBILITY_TIMEOUT = 20  # seconds before the broker hands a dead worker's step to another
+# Seconds before the broker hands an unacknowledged step to another worker. Above the longest wait
+# of a live step below (held until the other worker's run has started, a few daemon ticks), or that
+# step would be handed out twice.
+VISIBILITY_TIMEOUT = 60
 
 
 # --- the executor switch ------------------------------------------------------------------------
