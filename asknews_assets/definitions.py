@@ -2,12 +2,10 @@
 
 Assets, checks and sensors are collected from their packages, and resources from every module of
 `asknews_assets.resources` that offers `resources_for(deployment)`, so a new stage is added by
-adding its modules, not by editing a central list.
-
-Every run executes its steps in the run's own process (the in_process executor), jobs and the UI's
-asset backfills alike: a partition run is a few short steps, and a process per step would import
-the model libraries once per step (tens of seconds each on a small machine). A production
-deployment sets its own executor here (see deploy/production/README.md).
+adding its modules, not by editing a central list. The executor of every job comes from
+ASKNEWS_EXECUTOR (asknews_assets.execution): by default the in-process executor, jobs and the UI's
+asset backfills alike, since a partition run is a few short steps and a process per step would
+import the model libraries once per step (tens of seconds each on a small machine).
 """
 
 import pkgutil
@@ -24,6 +22,7 @@ from dagster import (
 )
 
 from asknews_assets import assets, checks, jobs, sensors
+from asknews_assets.execution import build_executor
 from asknews_assets.metadata import OWNERS
 from asknews_assets.resources import build_resources
 
@@ -49,5 +48,5 @@ defs = Definitions(
     jobs=jobs.ALL_JOBS,
     sensors=_definitions_in(sensors, SensorDefinition),
     resources=build_resources(),
-    executor=in_process_executor,
+    executor=build_executor(),  # ASKNEWS_EXECUTOR: where the steps of every job run
 )

@@ -144,3 +144,34 @@ def model_store_dir() -> Path:
 def publish_dir() -> Path:
     """The local publish target: one folder per Hub repository, with the Hub's layout."""
     return Path(os.environ.get("ASKNEWS_PUBLISH_DIR", data_dir() / "publish")).resolve()
+
+
+EXECUTORS = ("in_process", "multiprocess", "celery", "k8s")
+
+
+def executor() -> str:
+    """Where the steps of a run execute: 'in_process' (default: in the run worker's process),
+    'multiprocess' (a subprocess per step), 'celery' (dagster-celery workers behind a broker) or
+    'k8s' (one Kubernetes Job per step)."""
+    value = os.environ.get("ASKNEWS_EXECUTOR", "in_process")
+    if value not in EXECUTORS:
+        raise ValueError(f"ASKNEWS_EXECUTOR must be one of {EXECUTORS}, not {value!r}")
+    return value
+
+
+def celery_visibility_timeout() -> int:
+    """Seconds after which the broker hands an unacknowledged step to another worker (the worker
+    that took it is presumed dead): longer than the longest step, e.g. a fine-tuning."""
+    return int(os.environ.get("ASKNEWS_CELERY_VISIBILITY_TIMEOUT", "7200"))
+
+
+TRAINING_RUNNERS = ("in_process", "pipes")
+
+
+def training_runner() -> str:
+    """How finetuned_gliner runs its training: 'in_process' (in the step) or 'pipes' (a Dagster Pipes
+    workload: a local subprocess, or a pod on the GPU node pool in production)."""
+    value = os.environ.get("ASKNEWS_TRAINING_RUNNER", "in_process")
+    if value not in TRAINING_RUNNERS:
+        raise ValueError(f"ASKNEWS_TRAINING_RUNNER must be one of {TRAINING_RUNNERS}, not {value!r}")
+    return value

@@ -124,20 +124,22 @@ class DagsterServer:
         return body["data"]
 
 
-def _stop(process: subprocess.Popen) -> None:
+def _stop(process: subprocess.Popen, grace: float = 20) -> None:
     """Stop a process group we started, children included, by its own PID.
 
-    SIGTERM first so the webserver and daemon shut down cleanly; then SIGKILL to the group, since a
-    code server child can outlive its parent and hold the port or the warehouse.
+    SIGTERM first so the webserver and daemon shut down cleanly (grace=0: SIGKILL at once); then
+    SIGKILL to the group, since a code server child can outlive its parent and hold the port or the
+    warehouse.
     """
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        pass
+    if grace:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            pass
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except ProcessLookupError:
@@ -154,9 +156,13 @@ def dagster_processes(
     location: str = REPOSITORY["repositoryLocationName"],
 ) -> Iterator[DagsterServer]:
     """Webserver (and daemon) on 127.0.0.1 over the workspace of the code at `root` (this checkout
-    unless a benchmark compares another version), with DAGSTER_HOME=home."""
+    unless a benchmark compares another version), with DAGSTER_HOME=home.
+
+    The instance is the embedded default's (deploy/local/dagster.yaml) unless home already holds a
+    dagster.yaml (e.g. the PostgreSQL-backed production one)."""
     home.mkdir(parents=True, exist_ok=True)
-    shutil.copy(root / "deploy" / "local" / "dagster.yaml", home / "dagster.yaml")
+    if not (home / "dagster.yaml").exists():
+        shutil.copy(root / "deploy" / "local" / "dagster.yaml", home / "dagster.yaml")
     # The webserver and the daemon both create missing storages when they start; on a fresh home
     # they can race ("table alembic_version already exists") and one dies. Create them first.
     with DagsterInstance.from_config(str(home)) as instance:

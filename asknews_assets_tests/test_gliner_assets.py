@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from dagster import MaterializeResult, MetadataValue, asset, build_asset_context, materialize
+from dagster import MaterializeResult, MetadataValue, PipesSubprocessClient, asset, build_asset_context, materialize
 from gliner import GLiNER
 
 from asknews_assets.assets.models import dataset_path, finetuned_gliner, model_evaluation
@@ -48,7 +48,11 @@ def test_finetune_then_evaluate_before_and_after(data_dir, tmp_path, instance, w
     # A folder named like a dataset split is reported, not evaluated, and not counted as found.
     (benchmarks / "test").mkdir()
     (benchmarks / "test" / "test.txt").write_text("Rome B-LOC\n", encoding="utf-8")
-    resources = {"warehouse": warehouse, "gliner_base_models": OfflineGlinerBaseModels(max_len=24)}
+    resources = {
+        "warehouse": warehouse,
+        "gliner_base_models": OfflineGlinerBaseModels(max_len=24),
+        "training_pipes": PipesSubprocessClient(),
+    }
 
     trained = materialize(
         [finetuned_gliner, finetuned_model_folders_complete],

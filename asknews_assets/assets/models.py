@@ -9,16 +9,26 @@ model through the `model_version` / `model_path` metadata of `finetuned_gliner`.
 
 import json
 import time
-from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from dagster import AssetExecutionContext, AssetKey, AssetRecordsFilter, Config, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetRecordsFilter,
+    Config,
+    MaterializeResult,
+    MetadataValue,
+    PipesClient,
+    ResourceParam,
+    asset,
+)
 from pydantic import Field
 
 from asknews_assets import settings
+from asknews_assets.execution import GPU_QUEUE_TAGS
 from asknews_assets.gliner_models.dataset import DatasetExportMissing, load_dataset_export
 from asknews_assets.gliner_models.benchmarks import (
     ZERO_SHOT_BENCHMARKS,
@@ -29,14 +39,11 @@ from asknews_assets.gliner_models.benchmarks import (
     find_benchmarks,
 )
 from asknews_assets.gliner_models.evaluation import evaluate_examples
+from asknews_assets.gliner_models.finetune import finetune
 from asknews_assets.gliner_models.inference import open_gliner
-from asknews_assets.gliner_models.training import (
-    TrainingSettings,
-    loss_curve_figure,
-    model_version,
-    train_gliner,
-)
-from asknews_assets.metadata import md, png
+from asknews_assets.gliner_models.pipes import launch_training, pipes_extras
+from asknews_assets.gliner_models.training import TrainingSettings
+from asknews_assets.metadata import md
 from asknews_assets.partitions import model_variant_partitions
 from asknews_assets.resources.models import GlinerBaseModels, validate_variant
 from asknews_assets.resources.warehouse import Warehouse
@@ -131,70 +138,44 @@ class FinetuneConfig(Config):
     group_name="models",
     kinds={"pytorch", "duckdb"},
     tags={"stage": "models"},
+    op_tags=GPU_QUEUE_TAGS,  # with ASKNEWS_EXECUTOR=celery: served by the GPU workers
     deps=[DATASET_SPLITS],
 )
 def finetuned_gliner(
-    context: AssetExecutionContext, config: FinetuneConfig, gliner_base_models: GlinerBaseModels, warehouse: Warehouse
+    context: AssetExecutionContext,
+    config: FinetuneConfig,
+    gliner_base_models: GlinerBaseModels,
+    warehouse: Warehouse,
+    training_pipes: ResourceParam[PipesClient],
 ) -> MaterializeResult:
     """One GLiNER variant fine-tuned on the dataset's train split (validation loss reported), saved as
-    safetensors + config + tokenizer in a versioned folder; registered in `finetuned_models`."""
-    started = time.perf_counter()
+    safetensors + config + tokenizer in a versioned folder; registered in `finetuned_models`.
+    ASKNEWS_TRAINING_RUNNER=pipes runs the training as a Pipes workload (training_pipes)."""
     variant = validate_variant(context.partition_key)
-    dataset = load_dataset_export(dataset_path(context, config.dataset_path))
+    source = dataset_path(context, config.dataset_path)
     training = config.training_settings()
-    base_model = gliner_base_models.reference(variant)
-    version = model_version(dataset.version, gliner_base_models.fingerprint(variant), training)
-    model_dir = settings.model_store_dir() / f"gliner-{variant}" / version
-    context.log.info(f"fine-tuning {base_model} on dataset {dataset.version} into {model_dir}")
+    if settings.training_runner() == "pipes":
+        # The same finetune() in a Pipes workload: a subprocess here, a GPU pod in production.
+        extras = pipes_extras(variant, source, training, gliner_base_models, config.keep_checkpoints)
+        metadata = dict(launch_training(training_pipes, context, extras).get_materialize_result().metadata)
+    else:
+        metadata = finetune(variant, source, training, gliner_base_models, config.keep_checkpoints, context.log.info)
 
-    model = gliner_base_models.load(variant)
-    result = train_gliner(
-        model,
-        dataset.split("train"),
-        model_dir,
-        training,
-        entity_types=dataset.entity_types,
-        eval_rows=dataset.split("validation"),
-        report=lambda point: context.log.info(f"step {point['step']}: loss {point['loss']:.3f}"),
-        keep_checkpoints=config.keep_checkpoints,
-    )
-    parameters = sum(p.numel() for p in model.parameters())
+    value = lambda key: metadata[key].value if isinstance(metadata[key], MetadataValue) else metadata[key]  # noqa: E731
     row = {
         "variant": variant,
-        "model_version": version,
-        "model_path": str(model_dir),
-        "base_model": base_model,
-        "data_version": dataset.version,
-        "steps": result.steps,
-        "train_seconds": result.train_seconds,
+        "model_version": value("model_version"),
+        "model_path": str(value("model_path")),
+        "base_model": value("base_model"),
+        "data_version": value("data_version"),
+        "steps": value("steps"),
+        "train_seconds": value("train_seconds"),
         "created_at": datetime.now(timezone.utc),
     }
     with warehouse.get_connection() as conn:
-        keys = {"variant": variant, "model_version": version}
+        keys = {"variant": variant, "model_version": row["model_version"]}
         replace_rows(conn, "finetuned_models", FINETUNED_MODELS_DDL, keys, [row])
-
-    return MaterializeResult(
-        metadata={
-            "model_version": version,
-            "model_path": MetadataValue.path(str(model_dir)),
-            "base_model": base_model,
-            "base_model_backend": gliner_base_models.backend,
-            "data_version": dataset.version,
-            "dataset_path": MetadataValue.path(str(dataset.path)),
-            "steps": result.steps,
-            "examples": result.examples,
-            "train_seconds": round(result.train_seconds, 1),
-            "wall_seconds": round(time.perf_counter() - started, 1),  # loading, windowing, validation, saving too
-            "steps_per_second": round(result.steps_per_second, 3),
-            "final_loss": result.loss_history[-1]["loss"] if result.loss_history else None,
-            "eval_loss": result.eval_loss,
-            "resumed_from": result.resumed_from or "",
-            "parameters": parameters,
-            "loss_curve": png(loss_curve_figure(result.loss_history, f"gliner-{variant} {version}")),
-            "settings": MetadataValue.json(asdict(training)),
-            "table": "finetuned_models",
-        }
-    )
+    return MaterializeResult(metadata=metadata)
 
 
 def latest_finetuned(context: AssetExecutionContext, variant: str) -> tuple[str, Path, str]:
@@ -283,6 +264,7 @@ def _score_row(
     group_name="models",
     kinds={"pytorch", "duckdb"},
     tags={"stage": "models"},
+    op_tags=GPU_QUEUE_TAGS,  # with ASKNEWS_EXECUTOR=celery: served by the GPU workers
     deps=[FINETUNED_GLINER],
 )
 def model_evaluation(

@@ -14,6 +14,7 @@ from typing import Any
 from dagster import ConfigurableResource
 from pydantic import Field
 
+from asknews_assets import settings
 from asknews_assets.gliner_models.inference import GlinerModelUnavailable, open_gliner
 from asknews_assets.gliner_models.offline import OFFLINE_BASE_MODEL, build_offline_gliner
 from asknews_assets.partitions import MODEL_VARIANTS
@@ -100,12 +101,31 @@ class OfflineGlinerBaseModels(GlinerBaseModels):
         return build_offline_gliner(max_len=self.max_len, max_width=self.max_width, seed=self.seed)
 
 
+def training_pipes_client(deployment: str) -> Any:
+    """The Pipes client that runs fine-tuning when ASKNEWS_TRAINING_RUNNER=pipes: a local subprocess,
+    or in production a pod on the GPU node pool (dagster-k8s's PipesK8sClient)."""
+    from dagster import PipesSubprocessClient
+
+    if deployment == "production":
+        try:
+            from dagster_k8s import PipesK8sClient
+        except ImportError as error:
+            if settings.training_runner() == "pipes":
+                raise ImportError(
+                    "ASKNEWS_TRAINING_RUNNER=pipes in production launches training pods with dagster-k8s:"
+                    " pip install 'asknews-assets[k8s]', or set ASKNEWS_TRAINING_RUNNER=in_process"
+                ) from error
+        else:
+            return PipesK8sClient()
+    return PipesSubprocessClient()
+
+
 def resources_for(deployment: str) -> dict:
     if deployment == "production":
-        return {
-            "gliner_base_models": HubGlinerBaseModels(
-                **{v: os.environ.get(f"ASKNEWS_GLINER_BASE_{v.upper()}", HUB_BASE_MODELS[v]) for v in MODEL_VARIANTS},
-                cache_dir=os.environ.get("ASKNEWS_GLINER_CACHE_DIR", ""),
-            )
-        }
-    return {"gliner_base_models": OfflineGlinerBaseModels()}
+        base_models = HubGlinerBaseModels(
+            **{v: os.environ.get(f"ASKNEWS_GLINER_BASE_{v.upper()}", HUB_BASE_MODELS[v]) for v in MODEL_VARIANTS},
+            cache_dir=os.environ.get("ASKNEWS_GLINER_CACHE_DIR", ""),
+        )
+    else:
+        base_models = OfflineGlinerBaseModels()
+    return {"gliner_base_models": base_models, "training_pipes": training_pipes_client(deployment)}
