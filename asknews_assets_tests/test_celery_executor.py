@@ -31,7 +31,7 @@ from asknews_assets_tests.conftest import article, write_corpus
 from asknews_assets_tests.dagster_processes import LAUNCH_BACKFILL, dagster_processes, wait_for
 from asknews_assets_tests.redis_server import redis_server, require_celery_stack
 from asknews_assets_tests.test_e2e_backfill import _wait_for_backfill
-from asknews_assets_tests.test_scaleout_postgres import postgres, production_instance_yaml  # noqa: F401 (fixture)
+from asknews_assets_tests.test_scaleout_postgres import production_instance_yaml
 
 # The smallest backfill that can show two workers: two partitions of one language, then a third
 # for the worker killed mid-step.

@@ -53,7 +53,7 @@ def test_the_main_job_over_a_realistic_feed(tmp_path):
     try:
         accepted = conn.execute("SELECT sum(accepted), sum(rejected) FROM raw_ingest_stats").fetchone()
         unroutable = conn.execute("SELECT sum(records) FROM source_unroutable").fetchone()[0]
-        gaps = conn.execute("SELECT country || '|' || language, status FROM stage_coverage WHERE status != 'complete' ORDER BY 1").fetchall()
+        gaps = conn.execute("SELECT language || '-' || country, status FROM stage_coverage WHERE status != 'complete' ORDER BY 1").fetchall()
         markers = conn.execute("SELECT count(*) FROM raw_articles WHERE text LIKE '%chars]%'").fetchone()[0]
     finally:
         conn.close()
