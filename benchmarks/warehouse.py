@@ -124,7 +124,7 @@ def _check(warehouse: Warehouse, payloads: list[Path]) -> bool:
         partition, rows = pickle.loads(path.read_bytes())
         expected[str(partition)] = len(rows["raw_articles"])
     with warehouse.get_connection() as conn:
-        found = dict(conn.execute("SELECT country || '|' || language, count(*) FROM raw_articles GROUP BY 1").fetchall())
+        found = dict(conn.execute("SELECT language || '-' || country, count(*) FROM raw_articles GROUP BY 1").fetchall())
         distinct = conn.execute("SELECT count(DISTINCT (country, language, article_id)) FROM raw_articles").fetchone()[0]
     return found == expected and distinct == sum(expected.values())
 
