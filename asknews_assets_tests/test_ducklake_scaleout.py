@@ -22,6 +22,7 @@ from asknews_assets.assets.raw import raw_articles
 from asknews_assets.resources.news_source import FileNewsSource
 from asknews_assets.resources.warehouse import Warehouse
 from asknews_assets.settings import PROJECT_ROOT
+from asknews_assets_tests.corpus_generator import load_generator
 from asknews_assets_tests.dagster_processes import (
     ADD_PARTITION,
     GRAPHQL_TIMEOUT,
@@ -41,7 +42,6 @@ from asknews_assets_tests.test_kill_and_rerun import (
     _failure_messages,
     _step_started,
     _worker_pids,
-    load_generator,
 )
 from asknews_assets_tests.test_scaleout_postgres import production_instance_yaml
 

@@ -8,11 +8,9 @@ promise (exact accepted and rejected counts per reason) is checked here too, sin
 rests on it.
 """
 
-import importlib.util
 import json
 import os
 import signal
-import sys
 from pathlib import Path
 
 import duckdb
@@ -24,7 +22,7 @@ from asknews_assets.checks.raw import raw_articles_accounted, raw_articles_uniqu
 from asknews_assets.ingest.articles import ingest_partition
 from asknews_assets.resources.news_source import FileNewsSource
 from asknews_assets.resources.warehouse import Warehouse
-from asknews_assets.settings import PROJECT_ROOT
+from asknews_assets_tests.corpus_generator import load_generator
 from asknews_assets_tests.dagster_processes import (
     ADD_PARTITION,
     GRAPHQL_TIMEOUT,
@@ -40,16 +38,6 @@ from asknews_assets_tests.dagster_processes import (
 
 RAW_TABLES = ("raw_articles", "raw_article_rejects", "raw_ingest_stats")
 PER_RUN_COLUMNS = ("run_id", "materialized_at")
-
-
-def load_generator():
-    spec = importlib.util.spec_from_file_location(
-        "generate_synthetic_corpus", PROJECT_ROOT / "scripts" / "generate_synthetic_corpus.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses resolve their annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
 
 
 def table_rows(database: Path) -> dict[str, list[tuple]]:

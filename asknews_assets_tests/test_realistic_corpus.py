@@ -3,9 +3,7 @@ feed, and its ground truth (truth.jsonl, manifest.json) agrees with what the raw
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -14,17 +12,7 @@ import pytest
 from asknews_assets.ingest.articles import ingest_partition
 from asknews_assets.partitions import LANGUAGES
 from asknews_assets.resources.news_source import FileNewsSource
-from asknews_assets.settings import PROJECT_ROOT
-
-
-def load_generator():
-    spec = importlib.util.spec_from_file_location(
-        "generate_synthetic_corpus", PROJECT_ROOT / "scripts" / "generate_synthetic_corpus.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses resolve their annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
+from asknews_assets_tests.corpus_generator import load_generator
 
 
 @pytest.fixture(scope="module")

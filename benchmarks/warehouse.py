@@ -43,7 +43,7 @@ ARTICLES_PER_PARTITION = 500
 
 def prepare(folder: Path, partitions: int) -> list[Path]:
     """Ingest a synthetic corpus of `partitions` partitions; one pickle of rows per partition."""
-    from asknews_assets_tests.test_kill_and_rerun import load_generator
+    from asknews_assets_tests.corpus_generator import load_generator
 
     corpus = folder / "corpus"
     generator = load_generator()
