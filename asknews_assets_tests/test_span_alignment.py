@@ -25,7 +25,7 @@ def _align(text, *mentions, types=TYPES):
     "text",
     [
         "Joe Biden's $5.2-billion plan (U.S.) won 20% support in Kyiv-based polls on 2024-03-01.",
-        "Emmanuel Macron\u2019s \u00ab r\u00e9forme \u00bb \u2014 see https://x.com/el_pais \u2026 «Київ» 東京 snake_case-word",
+        "Emmanuel Macron\u2019s \u00ab r\u00e9forme \u00bb \u2014 see https://news.example/el_pais \u2026 «Київ» 東京 snake_case-word",
         "  tabs\tand\nnewlines  ",
         "",
     ],
