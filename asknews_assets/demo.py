@@ -19,7 +19,7 @@ from dagster import AssetCheckSeverity, DagsterInstance, Definitions
 
 from asknews_assets import settings
 from asknews_assets.partitions import ArticlePartition, article_partitions
-from asknews_assets.storage import table_exists
+from asknews_assets.warehouse.storage import table_exists
 
 # Jobs that follow the per-partition ones, in graph order, with their partition (None: unpartitioned).
 # The demo fine-tunes the small variant only; the publication sensor would launch the publish jobs

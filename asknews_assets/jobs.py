@@ -13,7 +13,7 @@ from asknews_assets.partitions import article_partitions, model_variant_partitio
 from asknews_assets.publication.jobs import PUBLICATION_JOBS
 
 # Groups of assets partitioned by country x language.
-ARTICLE_GROUPS = ("ingestion", "enrichment")
+ARTICLE_GROUPS = ("ingest", "translation", "summaries", "embeddings")
 
 article_partition_job = define_asset_job(
     "article_partition_job",
@@ -24,7 +24,7 @@ article_partition_job = define_asset_job(
 
 dataset_job = define_asset_job(
     "dataset_job",
-    selection=AssetSelection.groups("supply", "topics", "annotation"),
+    selection=AssetSelection.groups("supply", "topics", "sample", "annotation", "dataset"),
     description="The supply and its coverage check, topic clusters, the diversified sample, annotations and the splits,"
     " over every partition.",
 )

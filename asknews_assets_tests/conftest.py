@@ -14,8 +14,8 @@ from dagster import DagsterInstance, instance_for_test
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from asknews_assets.resources.news_source import FileNewsSource  # noqa: E402
-from asknews_assets.resources.warehouse import Warehouse  # noqa: E402
+from asknews_assets.resources.ingest import FileNewsSource  # noqa: E402
+from asknews_assets.warehouse.resource import Warehouse  # noqa: E402
 from asknews_assets_tests.postgres_server import PostgresServer, postgres_bin_dir, postgres_server  # noqa: E402
 
 

@@ -15,7 +15,7 @@ from asknews_assets.assets.translation import TRANSLATED_ARTICLES_DDL
 from asknews_assets.checks.annotation import annotated_articles_valid, dataset_export_complete, dataset_splits_no_leakage
 from asknews_assets.llm import ChatEndpoint
 from asknews_assets.resources.annotation import LLMAnnotator, SpacyAnnotator
-from asknews_assets.storage import replace_table
+from asknews_assets.warehouse.storage import replace_table
 from asknews_assets_tests.fakes import Answer, FakeOpenAIServer
 
 PEOPLE = ["Joe Biden", "Emmanuel Macron", "Olaf Scholz", "Giorgia Meloni", "Pedro Sanchez", "Volodymyr Zelensky"]

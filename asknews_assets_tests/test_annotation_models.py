@@ -63,7 +63,7 @@ def test_resources_for_picks_the_backend(monkeypatch):
 @pytest.fixture(scope="module")
 def tiny_gliner_dir(tmp_path_factory):
     """The offline MiniLM GLiNER with a 32-word window, so that a few sentences already need chunks."""
-    from asknews_assets.gliner_models.offline import build_offline_gliner
+    from asknews_assets.models.offline import build_offline_gliner
 
     folder = tmp_path_factory.mktemp("gliner")
     build_offline_gliner(folder, max_len=32)

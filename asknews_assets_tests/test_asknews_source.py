@@ -8,11 +8,11 @@ import pytest
 from asknews_sdk.errors import ServiceUnavailableError
 from dagster import EnvVar, build_sensor_context, materialize
 
-from asknews_assets.assets.raw import raw_articles
+from asknews_assets.assets.ingest import raw_articles
 from asknews_assets.ingest.articles import RejectReason, ingest_partition
 from asknews_assets.partitions import ArticlePartition
-from asknews_assets.resources import asknews_source
-from asknews_assets.resources.asknews_source import AskNewsCredentialsMissing, AskNewsSource
+from asknews_assets.resources import ingest_asknews as asknews_source
+from asknews_assets.resources.ingest_asknews import AskNewsCredentialsMissing, AskNewsSource
 from asknews_assets.sensors.discovery import news_source_discovery_sensor
 from asknews_assets_tests.fakes_asknews import (
     API_KEY,
@@ -244,7 +244,7 @@ def test_production_without_credentials_fails_naming_the_variables_before_any_re
 def test_an_explicit_source_folder_is_never_replaced_by_the_api(tmp_path, monkeypatch):
     from asknews_assets import settings
     from asknews_assets.resources import build_resources
-    from asknews_assets.resources.news_source import FileNewsSource
+    from asknews_assets.resources.ingest import FileNewsSource
 
     monkeypatch.delenv("ASKNEWS_SOURCE", raising=False)
     monkeypatch.setenv("ASKNEWS_SOURCE_DIR", str(tmp_path))

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from asknews_assets.gliner_models.benchmarks import (
+from asknews_assets.models.benchmarks import (
     NATURAL_TYPE_NAMES,
     ZERO_SHOT_BENCHMARKS,
     TypeNames,

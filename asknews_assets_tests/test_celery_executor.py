@@ -21,7 +21,7 @@ import yaml
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter, in_process_executor, materialize
 
 from asknews_assets import execution
-from asknews_assets.assets.raw import raw_articles
+from asknews_assets.assets.ingest import raw_articles
 from asknews_assets.assets.translation import translated_articles
 from asknews_assets.partitions import ArticlePartition, article_partitions
 from asknews_assets.resources import build_resources

@@ -6,8 +6,8 @@ import sys
 from dagster import AssetKey, DynamicPartitionsDefinition
 
 from asknews_assets.definitions import defs
-from asknews_assets.resources.news_source import FileNewsSource
-from asknews_assets.resources.warehouse import Warehouse
+from asknews_assets.resources.ingest import FileNewsSource
+from asknews_assets.warehouse.resource import Warehouse
 from asknews_assets.settings import PROJECT_ROOT
 
 

@@ -13,7 +13,7 @@ from asknews_assets import assets, checks, jobs
 from asknews_assets.demo import FAILED, SKIPPED, SUCCEEDED, Outcome, RunSummary, format_summary, run_graph
 from asknews_assets.partitions import ArticlePartition
 from asknews_assets.resources import build_resources
-from asknews_assets.resources.news_source import Unroutable
+from asknews_assets.resources.ingest import Unroutable
 from asknews_assets.settings import PROJECT_ROOT
 from asknews_assets_tests.conftest import article, write_corpus
 

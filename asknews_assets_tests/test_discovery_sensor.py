@@ -5,10 +5,10 @@ import json
 from dagster import build_sensor_context, materialize
 
 from asknews_assets.assets.enrichment import article_embeddings, article_summaries
-from asknews_assets.assets.raw import raw_articles
+from asknews_assets.assets.ingest import raw_articles
 from asknews_assets.assets.translation import translated_articles
-from asknews_assets.resources.embedding import SentenceTransformerEmbedder
-from asknews_assets.resources.summarization import ExtractiveSummarizer
+from asknews_assets.resources.embeddings import SentenceTransformerEmbedder
+from asknews_assets.resources.summaries import ExtractiveSummarizer
 from asknews_assets.resources.translation import SourceProvidedTranslator
 from asknews_assets.sensors.discovery import news_source_discovery_sensor, plan_discovery
 from asknews_assets_tests.conftest import article, write_corpus

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance, DagsterRunStatus, materialize
 
-from asknews_assets.assets.raw import raw_articles
-from asknews_assets.resources.news_source import FileNewsSource
-from asknews_assets.resources.warehouse import Warehouse
+from asknews_assets.assets.ingest import raw_articles
+from asknews_assets.resources.ingest import FileNewsSource
+from asknews_assets.warehouse.resource import Warehouse
 from asknews_assets.settings import PROJECT_ROOT
 from asknews_assets_tests.corpus_generator import load_generator
 from asknews_assets_tests.dagster_processes import (

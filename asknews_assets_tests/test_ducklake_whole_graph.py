@@ -17,7 +17,7 @@ import sys
 
 import pytest
 
-from asknews_assets.resources.warehouse import Warehouse
+from asknews_assets.warehouse.resource import Warehouse
 from asknews_assets.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e

@@ -6,8 +6,8 @@ from dagster import materialize
 from asknews_assets.assets.enrichment import article_embeddings, article_summaries
 from asknews_assets.checks.enrichment import article_embeddings_complete, embeddings_complete
 from asknews_assets.partitions import ArticlePartition
-from asknews_assets.resources.embedding import SentenceTransformerEmbedder
-from asknews_assets.resources.summarization import ExtractiveSummarizer
+from asknews_assets.resources.embeddings import SentenceTransformerEmbedder
+from asknews_assets.resources.summaries import ExtractiveSummarizer
 from asknews_assets_tests.fakes import write_translated_articles
 
 MX_ES = ArticlePartition("MX", "es")

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from asknews_assets.embed import (
+from asknews_assets.embeddings import (
     embed_texts,
     embedding_text,
     l2_normalise,
@@ -11,7 +11,7 @@ from asknews_assets.embed import (
     load_sentence_transformer,
     packaged_minilm_path,
 )
-from asknews_assets.resources.embedding import SentenceTransformerEmbedder, resources_for
+from asknews_assets.resources.embeddings import SentenceTransformerEmbedder, resources_for
 
 TEXTS = ["short", "a much longer text than the others here", "mid-sized text", "", "tiny", "another long one, quite long"]
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from asknews_assets.gliner_models.benchmarks import NerExample
-from asknews_assets.gliner_models.evaluation import evaluate_examples, micro_scores, per_type_scores
+from asknews_assets.models.benchmarks import NerExample
+from asknews_assets.models.evaluation import evaluate_examples, micro_scores, per_type_scores
 
 
 def test_micro_scores_count_exact_span_and_type_per_document():
@@ -57,7 +57,7 @@ class EchoModel:
 
 def test_evaluate_examples_reports_progress_in_chunks(monkeypatch):
     model = EchoModel()
-    import asknews_assets.gliner_models.inference as inference
+    import asknews_assets.models.inference as inference
 
     monkeypatch.setattr(
         inference, "predict_token_spans", lambda m, texts, labels, threshold, batch_size: m.predict(texts)

@@ -9,7 +9,7 @@ from dagster import materialize
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from asknews_assets.assets.raw import RAW_ARTICLES_DDL, raw_articles
+from asknews_assets.assets.ingest import RAW_ARTICLES_DDL, raw_articles
 from asknews_assets.ingest.articles import SourceRecord, ingest_partition
 from asknews_assets.ingest.artefacts import (
     CHOPPED_START,
@@ -19,7 +19,7 @@ from asknews_assets.ingest.artefacts import (
     clean_artefacts,
 )
 from asknews_assets.partitions import ArticlePartition
-from asknews_assets.resources.news_source import FileNewsSource
+from asknews_assets.resources.ingest import FileNewsSource
 from asknews_assets_tests.conftest import article, write_corpus
 
 MX = ArticlePartition("MX", "es")

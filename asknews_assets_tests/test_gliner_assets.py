@@ -11,11 +11,11 @@ from gliner import GLiNER
 
 from asknews_assets.assets.models import dataset_path, finetuned_gliner, model_evaluation
 from asknews_assets.checks.models import finetuned_model_folders_complete, model_evaluations_complete
-from asknews_assets.gliner_models.benchmarks import ZERO_SHOT_BENCHMARKS
-from asknews_assets.gliner_models.dataset import DatasetExportMissing
-from asknews_assets.gliner_models.inference import GlinerModelUnavailable
-from asknews_assets.gliner_models.offline import OFFLINE_BASE_MODEL
-from asknews_assets.gliner_models.synthetic import write_synthetic_dataset
+from asknews_assets.models.benchmarks import ZERO_SHOT_BENCHMARKS
+from asknews_assets.models.dataset import DatasetExportMissing
+from asknews_assets.models.inference import GlinerModelUnavailable
+from asknews_assets.models.offline import OFFLINE_BASE_MODEL
+from asknews_assets.models.synthetic import write_synthetic_dataset
 from asknews_assets.resources.models import HubGlinerBaseModels, OfflineGlinerBaseModels, resources_for
 
 FIXTURES = Path(__file__).parent / "fixtures" / "benchmarks"

@@ -6,8 +6,8 @@ import warnings
 import pytest
 import torch
 
-from asknews_assets.gliner_models import inference
-from asknews_assets.gliner_models.inference import (
+from asknews_assets.models import inference
+from asknews_assets.models.inference import (
     GlinerModelUnavailable,
     fit_word_windows,
     load_gliner,
@@ -16,7 +16,7 @@ from asknews_assets.gliner_models.inference import (
     predict_token_spans,
     word_windows,
 )
-from asknews_assets.gliner_models.offline import build_offline_gliner
+from asknews_assets.models.offline import build_offline_gliner
 
 MAX_LEN = 16
 LABELS = ["person", "city"]

@@ -9,9 +9,9 @@ import pytest
 from dagster import MetadataValue, PipesSubprocessClient, materialize
 
 from asknews_assets.assets.models import finetuned_gliner
-from asknews_assets.gliner_models.pipes import base_models_from, pipes_extras
-from asknews_assets.gliner_models.synthetic import write_synthetic_dataset
-from asknews_assets.gliner_models.training import TrainingSettings
+from asknews_assets.models.pipes import base_models_from, pipes_extras
+from asknews_assets.models.synthetic import write_synthetic_dataset
+from asknews_assets.models.training import TrainingSettings
 from asknews_assets.resources.models import OfflineGlinerBaseModels, training_pipes_client
 from asknews_assets_tests.test_gliner_assets import FEW_STEPS, SIZES, stub_dataset_splits
 
@@ -99,7 +99,7 @@ def test_production_pipes_training_needs_dagster_k8s(monkeypatch):
 
 
 def test_metadata_kinds_survive_the_pipes_encoding():
-    from asknews_assets.gliner_models.pipes_entrypoint import to_pipes_metadata
+    from asknews_assets.models.pipes_entrypoint import to_pipes_metadata
 
     encoded = to_pipes_metadata({"p": MetadataValue.path("/m"), "j": MetadataValue.json({"a": 1}), "n": 3, "z": None})
     assert encoded == {"p": {"raw_value": "/m", "type": "path"}, "j": {"raw_value": {"a": 1}, "type": "json"}, "n": 3, "z": None}

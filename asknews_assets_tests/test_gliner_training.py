@@ -7,9 +7,9 @@ import pytest
 import torch
 from gliner import GLiNER
 
-from asknews_assets.gliner_models.offline import build_offline_gliner
-from asknews_assets.gliner_models.synthetic import ENTITY_TYPES, synthetic_rows
-from asknews_assets.gliner_models.training import (
+from asknews_assets.models.offline import build_offline_gliner
+from asknews_assets.models.synthetic import ENTITY_TYPES, synthetic_rows
+from asknews_assets.models.training import (
     CHECKPOINTS,
     TRAINING_RECORD,
     SchemaNegativeExamples,

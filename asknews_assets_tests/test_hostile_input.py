@@ -23,11 +23,11 @@ from dagster import (
     materialize,
 )
 
-from asknews_assets.assets.raw import raw_articles
-from asknews_assets.checks.raw import raw_articles_accounted, raw_articles_unique
+from asknews_assets.assets.ingest import raw_articles
+from asknews_assets.checks.ingest import raw_articles_accounted, raw_articles_unique
 from asknews_assets.ingest.articles import RejectReason
-from asknews_assets.resources.news_source import FileNewsSource
-from asknews_assets.resources.warehouse import Warehouse
+from asknews_assets.resources.ingest import FileNewsSource
+from asknews_assets.warehouse.resource import Warehouse
 from asknews_assets.sensors.discovery import news_source_discovery_sensor
 from asknews_assets.settings import PROJECT_ROOT
 from asknews_assets_tests.conftest import article, write_corpus

@@ -10,11 +10,11 @@ import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from asknews_assets.assets.raw import RAW_ARTICLES_DDL, REJECTS_DDL
+from asknews_assets.assets.ingest import RAW_ARTICLES_DDL, REJECTS_DDL
 from asknews_assets.ingest.articles import IngestLimits, RejectReason, article_rows, ingest_partition, reject_rows
 from asknews_assets.partitions import ArticlePartition
-from asknews_assets.resources.news_source import FileNewsSource
-from asknews_assets.storage import replace_partition
+from asknews_assets.resources.ingest import FileNewsSource
+from asknews_assets.warehouse.storage import replace_partition
 from asknews_assets_tests.strategies import jsonl_lines, parquet_tables, records
 
 MX_ES = ArticlePartition("MX", "es")

@@ -17,11 +17,11 @@ import duckdb
 import pytest
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, materialize
 
-from asknews_assets.assets.raw import raw_articles
-from asknews_assets.checks.raw import raw_articles_accounted, raw_articles_unique
+from asknews_assets.assets.ingest import raw_articles
+from asknews_assets.checks.ingest import raw_articles_accounted, raw_articles_unique
 from asknews_assets.ingest.articles import ingest_partition
-from asknews_assets.resources.news_source import FileNewsSource
-from asknews_assets.resources.warehouse import Warehouse
+from asknews_assets.resources.ingest import FileNewsSource
+from asknews_assets.warehouse.resource import Warehouse
 from asknews_assets_tests.corpus_generator import load_generator
 from asknews_assets_tests.dagster_processes import (
     ADD_PARTITION,

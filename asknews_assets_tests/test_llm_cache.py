@@ -3,7 +3,7 @@
 import pytest
 
 from asknews_assets.llm import ChatClient, ChatRequest, LLMCache, LLMConfigurationError, complete_many_cached
-from asknews_assets.resources.warehouse import Warehouse, WarehouseLockTimeout
+from asknews_assets.warehouse.resource import Warehouse, WarehouseLockTimeout
 from asknews_assets_tests.fakes import Answer, Error, FakeOpenAIServer, Raw
 
 

@@ -5,7 +5,7 @@ import datetime
 import numpy as np
 
 from asknews_assets.assets.enrichment import EMBEDDINGS_DDL
-from asknews_assets.assets.raw import RAW_ARTICLES_DDL
+from asknews_assets.assets.ingest import RAW_ARTICLES_DDL
 from asknews_assets.metadata import column_schema, largest_title, table_preview
 
 

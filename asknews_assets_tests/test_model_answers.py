@@ -26,8 +26,8 @@ from asknews_assets.assets.enrichment import article_summaries
 from asknews_assets.llm import ChatEndpoint
 from asknews_assets.partitions import ArticlePartition
 from asknews_assets.resources.annotation import LLMAnnotator
-from asknews_assets.resources.summarization import LLMSummarizer
-from asknews_assets.summarize.prompt import clean_summary, summary_problem
+from asknews_assets.resources.summaries import LLMSummarizer
+from asknews_assets.summaries.prompt import clean_summary, summary_problem
 from asknews_assets.topics.labeling import MAX_LABEL_CHARS, clean_topic_label, topic_label_problem
 from asknews_assets_tests.fakes import Answer, Error, FakeOpenAIServer, Raw, write_translated_articles
 from asknews_assets_tests.strategies import answers, nested

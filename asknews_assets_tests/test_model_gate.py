@@ -11,7 +11,7 @@ from asknews_assets.assets.models import FINETUNED_GLINER, FINETUNED_MODELS_DDL,
 from asknews_assets.checks.models import MAX_F1_DROP, finetuned_not_worse_than_base
 from asknews_assets.definitions import defs
 from asknews_assets.publication.releases import blocking_check_keys
-from asknews_assets.storage import replace_table
+from asknews_assets.warehouse.storage import replace_table
 
 
 def test_the_checks_the_model_gate_relies_on_are_blocking():

@@ -32,7 +32,7 @@ from asknews_assets.partitions import model_variant_partitions
 from asknews_assets.publication.local import read_refs
 from asknews_assets.publication.releases import DATASET_SPLITS, FINETUNED_GLINER, MODEL_EVALUATION
 from asknews_assets.resources.publication import HubPublisher, LocalFolderPublisher
-from asknews_assets.resources.warehouse import Warehouse
+from asknews_assets.warehouse.resource import Warehouse
 from asknews_assets.sensors.publication import publication_sensor
 from asknews_assets_tests.fakes.hub_server import FakeHubServer, Fault
 from asknews_assets_tests.test_publication_staging import evaluation_rows, write_dataset_export, write_model_folder

@@ -313,7 +313,7 @@ def test_local_folder_swaps_main_atomically_and_keeps_every_tag(tmp_path):
 
 
 def test_published_gliner_config_names_the_encoder_not_a_local_path(tmp_path):
-    from asknews_assets.embed.models import PACKAGED_MODEL_NAME, packaged_minilm_path
+    from asknews_assets.embeddings.models import PACKAGED_MODEL_NAME, packaged_minilm_path
     from asknews_assets.publication.staging import _portable_gliner_config
 
     config = tmp_path / "gliner_config.json"

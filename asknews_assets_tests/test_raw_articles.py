@@ -2,8 +2,8 @@
 
 from dagster import materialize
 
-from asknews_assets.assets.raw import raw_articles
-from asknews_assets.checks.raw import partition_accounting, raw_articles_accounted, raw_articles_unique
+from asknews_assets.assets.ingest import raw_articles
+from asknews_assets.checks.ingest import partition_accounting, raw_articles_accounted, raw_articles_unique
 from asknews_assets.partitions import ArticlePartition
 from asknews_assets_tests.conftest import article, write_corpus
 

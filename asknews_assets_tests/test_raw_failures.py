@@ -16,15 +16,15 @@ import pyarrow.parquet as pq
 import pytest
 from dagster import DagsterEventType, Failure, materialize
 
-from asknews_assets.assets.raw import raw_articles, without_retry_unless_transient
+from asknews_assets.assets.ingest import raw_articles, without_retry_unless_transient
 from asknews_assets.assets.topics import topic_clusters
-from asknews_assets.checks.raw import raw_article_ids_unique_across_partitions, raw_articles_accounted, raw_articles_unique
+from asknews_assets.checks.ingest import raw_article_ids_unique_across_partitions, raw_articles_accounted, raw_articles_unique
 from asknews_assets.ingest.articles import SourceRecord
 from asknews_assets.partitions import ArticlePartition
-from asknews_assets.resources import warehouse as warehouse_module
-from asknews_assets.resources.news_source import NewsSource
+from asknews_assets.warehouse import resource as warehouse_module
+from asknews_assets.resources.ingest import NewsSource
 from asknews_assets.resources.topics import KeywordTopicLabeler
-from asknews_assets.resources.warehouse import Warehouse
+from asknews_assets.warehouse.resource import Warehouse
 from asknews_assets_tests.conftest import article, write_corpus
 
 CHECKS = [raw_articles_accounted, raw_articles_unique, raw_article_ids_unique_across_partitions]

@@ -11,7 +11,7 @@ import pytest
 
 from asknews_assets.ingest.articles import ingest_partition
 from asknews_assets.partitions import LANGUAGES
-from asknews_assets.resources.news_source import FileNewsSource
+from asknews_assets.resources.ingest import FileNewsSource
 from asknews_assets_tests.corpus_generator import load_generator
 
 

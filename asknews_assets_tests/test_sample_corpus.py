@@ -4,7 +4,7 @@ import importlib.util
 
 from asknews_assets.ingest.articles import ingest_partition
 from asknews_assets.partitions import LANGUAGES
-from asknews_assets.resources.news_source import FileNewsSource
+from asknews_assets.resources.ingest import FileNewsSource
 from asknews_assets.settings import PROJECT_ROOT, sample_corpus_dir
 
 

@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from asknews_assets.topics.clustering import NOISE
-from asknews_assets.topics.diversity import balanced_counts, diversity_metrics
-from asknews_assets.topics.duplicates import near_duplicate_pairs
-from asknews_assets.topics.sampler import (
+from asknews_assets.sample.diversity import balanced_counts, diversity_metrics
+from asknews_assets.sample.duplicates import near_duplicate_pairs
+from asknews_assets.sample.sampler import (
     SamplerSettings,
     date_buckets,
     random_sample,

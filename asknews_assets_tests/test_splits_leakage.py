@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from asknews_assets.annotation.splits import find_leaks
+from asknews_assets.dataset.splits import find_leaks
 
 
 def _unit(*values):

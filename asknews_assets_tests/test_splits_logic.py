@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from asknews_assets.annotation.splits import (
+from asknews_assets.dataset.splits import (
     HELDOUT,
     TEST,
     TRAIN,

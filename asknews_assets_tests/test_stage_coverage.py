@@ -8,12 +8,12 @@ import pytest
 from dagster import AssetCheckSeverity, materialize
 
 from asknews_assets.assets.enrichment import article_embeddings, article_summaries
-from asknews_assets.assets.raw import raw_articles
+from asknews_assets.assets.ingest import raw_articles
 from asknews_assets.assets.supply import article_supply
 from asknews_assets.assets.topics import topic_clusters
 from asknews_assets.assets.translation import translated_articles
 from asknews_assets.checks.supply import article_supply_complete
-from asknews_assets.coverage import COMPLETE, partition_gaps, stage_counts, supply_by_language
+from asknews_assets.supply import COMPLETE, partition_gaps, stage_counts, supply_by_language
 from asknews_assets.resources import build_resources
 from asknews_assets_tests.conftest import article, write_corpus
 

@@ -1,6 +1,6 @@
 """The extractive summariser and the summary prompt's checks, as plain functions."""
 
-from asknews_assets.summarize import (
+from asknews_assets.summaries import (
     ArticleText,
     clean_summary,
     extractive_summary,

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from dagster import AssetCheckSeverity, DagsterInstance, build_asset_check_context, materialize
 
-from asknews_assets.assets.raw import RAW_ARTICLES_DDL
+from asknews_assets.assets.ingest import RAW_ARTICLES_DDL
 from asknews_assets.assets.topics import diversified_sample, topic_clusters
 from asknews_assets.checks.topics import (
     article_topics_complete,
@@ -19,11 +19,11 @@ from asknews_assets.checks.topics import (
     diversified_sample_topic_caps,
 )
 from asknews_assets.partitions import ArticlePartition
-from asknews_assets.resources.warehouse import Warehouse
-from asknews_assets.storage import replace_partition
+from asknews_assets.warehouse.resource import Warehouse
+from asknews_assets.warehouse.storage import replace_partition
 from asknews_assets.topics.clustering import NOISE
 from asknews_assets.topics.describe import NOISE_LABEL
-from asknews_assets.topics.duplicates import near_duplicate_pairs
+from asknews_assets.sample.duplicates import near_duplicate_pairs
 from asknews_assets.llm import ChatEndpoint
 from asknews_assets.resources.topics import KeywordTopicLabeler, LLMTopicLabeler, TopicLabeler
 from asknews_assets.topics.labeling import TopicLabel

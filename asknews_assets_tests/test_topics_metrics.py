@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from asknews_assets.topics.diversity import (
+from asknews_assets.sample.diversity import (
     METRICS,
     balanced_counts,
     best_possible_metrics,
@@ -15,7 +15,7 @@ from asknews_assets.topics.diversity import (
     diversity_metrics,
     normalised_entropy,
 )
-from asknews_assets.topics.duplicates import NearDuplicateGuard, near_duplicate_pairs
+from asknews_assets.sample.duplicates import NearDuplicateGuard, near_duplicate_pairs
 
 
 def frame(topics, countries, languages) -> pd.DataFrame:

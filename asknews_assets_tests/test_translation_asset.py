@@ -3,7 +3,7 @@
 import pytest
 from dagster import AssetCheckSeverity, materialize
 
-from asknews_assets.assets.raw import raw_articles
+from asknews_assets.assets.ingest import raw_articles
 from asknews_assets.assets.translation import translated_articles
 from asknews_assets.checks.translation import translated_articles_complete, translated_articles_language_matches
 from asknews_assets.resources.translation import CTranslate2Translator, SourceProvidedTranslator

@@ -13,9 +13,9 @@ import pytest
 from asknews_assets import settings
 from asknews_assets.partitions import ArticlePartition
 from asknews_assets.resources import build_resources
-from asknews_assets.resources import warehouse as warehouse_module
-from asknews_assets.resources.warehouse import Warehouse, WarehouseUnavailable, connect_offline, load_extensions
-from asknews_assets.storage import read_partition, replace_partition, replace_table, table_exists, write_transaction
+from asknews_assets.warehouse import resource as warehouse_module
+from asknews_assets.warehouse.resource import Warehouse, WarehouseUnavailable, connect_offline, load_extensions
+from asknews_assets.warehouse.storage import read_partition, replace_partition, replace_table, table_exists, write_transaction
 
 MX_ES = ArticlePartition("MX", "es")
 FR_FR = ArticlePartition("FR", "fr")

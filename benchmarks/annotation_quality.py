@@ -78,8 +78,8 @@ def _llm_reports(schema, cache: LLMCache) -> tuple[str, dict[str, QualityReport]
 
 def _gliner_reports(schema, quick: bool) -> tuple[str, dict[str, QualityReport]]:
     from asknews_assets.annotation import annotate_with_gliner
-    from asknews_assets.gliner_models.inference import load_gliner
-    from asknews_assets.gliner_models.offline import OFFLINE_BASE_MODEL
+    from asknews_assets.models.inference import load_gliner
+    from asknews_assets.models.offline import OFFLINE_BASE_MODEL
 
     name = os.environ.get("ASKNEWS_ANNOTATOR_GLINER_MODEL") or OFFLINE_BASE_MODEL
     threshold = float(os.environ.get("ASKNEWS_ANNOTATOR_GLINER_THRESHOLD", 0.5))
@@ -96,7 +96,7 @@ def measure(quick: bool = False) -> list[tuple[str, dict[str, QualityReport]]]:
         ("spacy + schema rules (offline default)", evaluate_on_gold(lambda docs: annotate_with_spacy(nlp, docs, rules=True), schema.names)),
     ]
     with tempfile.TemporaryDirectory() as folder:
-        from asknews_assets.resources.warehouse import Warehouse
+        from asknews_assets.warehouse.resource import Warehouse
 
         cache = LLMCache(Warehouse(database=str(Path(folder) / "cache.duckdb")).get_connection)
         results.append(_llm_reports(schema, cache))

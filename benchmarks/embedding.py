@@ -22,9 +22,9 @@ import numpy as np
 
 from asknews_assets import settings
 from asknews_assets.ingest.articles import IngestLimits, ingest_partition
-from asknews_assets.resources.news_source import FileNewsSource
-from asknews_assets.resources.embedding import SentenceTransformerEmbedder
-from asknews_assets.summarize import extractive_summary
+from asknews_assets.resources.ingest import FileNewsSource
+from asknews_assets.resources.embeddings import SentenceTransformerEmbedder
+from asknews_assets.summaries import extractive_summary
 from benchmarks._common import best_seconds
 
 BUDGETS = (30, 60, 100, 150)

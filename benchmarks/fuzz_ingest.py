@@ -27,12 +27,12 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from asknews_assets.annotation.prompt import entities_problem
-from asknews_assets.assets.raw import RAW_ARTICLES_DDL, REJECTS_DDL
+from asknews_assets.assets.ingest import RAW_ARTICLES_DDL, REJECTS_DDL
 from asknews_assets.ingest.articles import IngestLimits, RejectReason, article_rows, ingest_partition, reject_rows
 from asknews_assets.partitions import ArticlePartition
-from asknews_assets.resources.news_source import FileNewsSource
-from asknews_assets.storage import replace_partition
-from asknews_assets.summarize.prompt import summary_problem
+from asknews_assets.resources.ingest import FileNewsSource
+from asknews_assets.warehouse.storage import replace_partition
+from asknews_assets.summaries.prompt import summary_problem
 from asknews_assets.topics.labeling import topic_label_problem
 from asknews_assets_tests.strategies import answers, jsonl_lines, parquet_tables
 

@@ -75,7 +75,7 @@ def run_feed(
     try:
         from dagster import DagsterInstance
 
-        from asknews_assets.coverage import coverage_totals, materialized_partitions, stage_coverage
+        from asknews_assets.supply import coverage_totals, materialized_partitions, stage_coverage
 
         with DagsterInstance.from_config(str(home)) as instance:
             coverage = stage_coverage(conn, materialized_partitions(instance))

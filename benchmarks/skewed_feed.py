@@ -35,11 +35,11 @@ import numpy as np
 import pandas as pd
 
 from asknews_assets.ingest.normalize import clean_text, text_fingerprint
-from asknews_assets.summarize.extractive import extractive_summary
+from asknews_assets.summaries.extractive import extractive_summary
 from asknews_assets.topics.clustering import NOISE, ClusteringSettings, cluster_embeddings
 from asknews_assets.topics.describe import describe_topics
-from asknews_assets.topics.diversity import best_possible_metrics, diversity_metrics
-from asknews_assets.topics.sampler import RECIPE_SAMPLE_SIZE, SamplerSettings, random_sample, select_diverse_sample
+from asknews_assets.sample.diversity import best_possible_metrics, diversity_metrics
+from asknews_assets.sample.sampler import RECIPE_SAMPLE_SIZE, SamplerSettings, random_sample, select_diverse_sample
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORDS, QUICK_RECORDS = 2_000, 1_000
@@ -102,7 +102,7 @@ def boilerplate_words(feed: pd.DataFrame) -> set[str]:
 
 
 def measure(records: int, stories: int) -> dict:
-    from asknews_assets.resources.embedding import SentenceTransformerEmbedder
+    from asknews_assets.resources.embeddings import SentenceTransformerEmbedder
 
     feed = load_feed(records, stories=stories)
     return figures(feed, SentenceTransformerEmbedder().embed(feed["summary"].tolist()))

@@ -50,10 +50,10 @@ from pathlib import Path
 
 from dagster import DagsterInstance, DagsterRun, DagsterRunStatus, RunsFilter
 
-from asknews_assets.resources.summarization import LLMSummarizer
-from asknews_assets.resources.warehouse import Warehouse
+from asknews_assets.resources.summaries import LLMSummarizer
+from asknews_assets.warehouse.resource import Warehouse
 from asknews_assets.settings import PROJECT_ROOT
-from asknews_assets.summarize.prompt import summary_messages
+from asknews_assets.summaries.prompt import summary_messages
 from asknews_assets_tests.dagster_processes import (
     ADD_PARTITION,
     BACKFILL_STATUS,

@@ -31,11 +31,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from asknews_assets.assets.raw import INGEST_STATS_DDL, RAW_ARTICLES_DDL, REJECTS_DDL
+from asknews_assets.assets.ingest import INGEST_STATS_DDL, RAW_ARTICLES_DDL, REJECTS_DDL
 from asknews_assets.ingest.articles import article_rows, ingest_partition, reject_rows
-from asknews_assets.resources.news_source import FileNewsSource
-from asknews_assets.resources.warehouse import Warehouse
-from asknews_assets.storage import replace_partition
+from asknews_assets.resources.ingest import FileNewsSource
+from asknews_assets.warehouse.resource import Warehouse
+from asknews_assets.warehouse.storage import replace_partition
 
 WRITERS = (1, 2, 4)
 ARTICLES_PER_PARTITION = 500

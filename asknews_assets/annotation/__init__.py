@@ -22,7 +22,7 @@ from asknews_assets.annotation.records import (
 from asknews_assets.annotation.schema import EntitySchema, EntityType, InvalidEntitySchema, load_entity_schema
 from asknews_assets.annotation.spacy_labels import spacy_entity_type
 from asknews_assets.annotation.spans import Alignment, Mention, Token, align_mentions, normalize_text, split_words
-from asknews_assets.annotation.splits import (
+from asknews_assets.dataset.splits import (
     ALL_SPLITS,
     HELDOUT,
     LeakReport,

@@ -118,7 +118,7 @@ def annotate_with_gliner(
     model: Any, documents: Sequence[Document], schema: EntitySchema, *, threshold: float = 0.5, batch_size: int = 8
 ) -> list[Annotation]:
     """GLiNER's entities with the schema's type names as labels; long texts are chunked by the shared inference."""
-    from asknews_assets.gliner_models.inference import predict_entities_batched
+    from asknews_assets.models.inference import predict_entities_batched
 
     predictions = predict_entities_batched(
         model, [d.text for d in documents], schema.names, threshold=threshold, batch_size=batch_size

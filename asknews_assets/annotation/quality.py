@@ -26,7 +26,7 @@ from typing import Any
 
 from asknews_assets.annotation.backends import Annotation, Document
 from asknews_assets.annotation.spans import Span, align_mentions, split_words
-from asknews_assets.gliner_models.evaluation import Scores, micro_scores, per_type_scores
+from asknews_assets.models.evaluation import Scores, micro_scores, per_type_scores
 
 GOLD_SET_PATH = Path(__file__).with_name("gold") / "gold_ner.jsonl"
 GOLD_SPLITS = ("dev", "heldout")

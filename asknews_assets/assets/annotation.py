@@ -27,16 +27,16 @@ from asknews_assets.annotation import (
     load_entity_schema,
     normalize_text,
 )
-from asknews_assets.annotation.dataset import build_manifest, content_version, recipe_rows, split_frames, write_export
+from asknews_assets.dataset.export import build_manifest, content_version, recipe_rows, split_frames, write_export
 from asknews_assets.annotation.quality import GOLD_SET_PATH, QualityReport, evaluate_on_gold, quality_rows
 from asknews_assets.annotation.records import spans_of
 from asknews_assets.assets.topics import read_with_embeddings
-from asknews_assets.coverage import coverage_metadata, materialized_partitions, stage_coverage, supply_by_language
+from asknews_assets.supply import coverage_metadata, materialized_partitions, stage_coverage, supply_by_language
 from asknews_assets.llm import LLMCache
 from asknews_assets.metadata import bar_plot, counts_md, md
 from asknews_assets.resources.annotation import Annotator
-from asknews_assets.resources.warehouse import Warehouse
-from asknews_assets.storage import replace_table, table_exists
+from asknews_assets.warehouse.resource import Warehouse
+from asknews_assets.warehouse.storage import replace_table, table_exists
 
 DIVERSIFIED_SAMPLE = AssetKey("diversified_sample")
 ARTICLE_EMBEDDINGS = AssetKey("article_embeddings")
@@ -303,7 +303,7 @@ def _per_split(values_by_split: dict[str, list], name: str) -> MetadataValue:
 
 
 class DatasetSplitsConfig(Config):
-    """Split ratios, held-out topics and the near-duplicate threshold (see asknews_assets.annotation.splits)."""
+    """Split ratios, held-out topics and the near-duplicate threshold (see asknews_assets.dataset.splits)."""
 
     train_ratio: float = Field(default=0.8, gt=0, le=1)
     validation_ratio: float = Field(default=0.1, ge=0, le=1)
@@ -329,7 +329,7 @@ class DatasetSplitsConfig(Config):
 
 @asset(
     deps=[ANNOTATED_ARTICLES, ARTICLE_EMBEDDINGS],
-    group_name="annotation",
+    group_name="dataset",
     kinds={"duckdb", "parquet", "python"},
     tags={"stage": "dataset"},
 )

@@ -8,15 +8,15 @@ from datetime import datetime, timezone
 import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, MetadataValue, asset
 
-from asknews_assets.embed import embedding_text
+from asknews_assets.embeddings import embedding_text
 from asknews_assets.llm import LLMCache
 from asknews_assets.metadata import column_schema, counts_md, table_preview
 from asknews_assets.partitions import article_backfill_policy, article_partitions, partitions_of
-from asknews_assets.resources.embedding import Embedder
-from asknews_assets.resources.summarization import Summarizer
-from asknews_assets.resources.warehouse import Warehouse
-from asknews_assets.storage import read_partition, replace_partition, table_exists
-from asknews_assets.summarize import ArticleText
+from asknews_assets.resources.embeddings import Embedder
+from asknews_assets.resources.summaries import Summarizer
+from asknews_assets.warehouse.resource import Warehouse
+from asknews_assets.warehouse.storage import read_partition, replace_partition, table_exists
+from asknews_assets.summaries import ArticleText
 
 TRANSLATED_ARTICLES = AssetKey("translated_articles")
 ARTICLE_SUMMARIES = AssetKey("article_summaries")
@@ -58,9 +58,9 @@ def _require_table(conn, table: str, asset_key: AssetKey) -> None:
 @asset(
     partitions_def=article_partitions,
     backfill_policy=article_backfill_policy,
-    group_name="enrichment",
+    group_name="summaries",
     kinds={"duckdb", "python"},
-    tags={"stage": "summary"},
+    tags={"stage": "summaries"},
     deps=[TRANSLATED_ARTICLES],
     code_version="2",
 )
@@ -148,9 +148,9 @@ def article_summaries(
 @asset(
     partitions_def=article_partitions,
     backfill_policy=article_backfill_policy,
-    group_name="enrichment",
+    group_name="embeddings",
     kinds={"duckdb", "pytorch"},
-    tags={"stage": "embedding"},
+    tags={"stage": "embeddings"},
     deps=[ARTICLE_SUMMARIES],
     code_version="2",
 )

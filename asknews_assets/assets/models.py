@@ -29,8 +29,8 @@ from pydantic import Field
 
 from asknews_assets import settings
 from asknews_assets.execution import GPU_QUEUE_TAGS
-from asknews_assets.gliner_models.dataset import DatasetExportMissing, load_dataset_export
-from asknews_assets.gliner_models.benchmarks import (
+from asknews_assets.models.dataset import DatasetExportMissing, load_dataset_export
+from asknews_assets.models.benchmarks import (
     ZERO_SHOT_BENCHMARKS,
     Benchmark,
     TypeNames,
@@ -38,16 +38,16 @@ from asknews_assets.gliner_models.benchmarks import (
     examples_from_gliner_rows,
     find_benchmarks,
 )
-from asknews_assets.gliner_models.evaluation import evaluate_examples
-from asknews_assets.gliner_models.finetune import finetune
-from asknews_assets.gliner_models.inference import open_gliner
-from asknews_assets.gliner_models.pipes import launch_training, pipes_extras
-from asknews_assets.gliner_models.training import TrainingSettings
+from asknews_assets.models.evaluation import evaluate_examples
+from asknews_assets.models.finetune import finetune
+from asknews_assets.models.inference import open_gliner
+from asknews_assets.models.pipes import launch_training, pipes_extras
+from asknews_assets.models.training import TrainingSettings
 from asknews_assets.metadata import md
 from asknews_assets.partitions import model_variant_partitions
 from asknews_assets.resources.models import GlinerBaseModels, validate_variant
-from asknews_assets.resources.warehouse import Warehouse
-from asknews_assets.storage import replace_table, table_exists
+from asknews_assets.warehouse.resource import Warehouse
+from asknews_assets.warehouse.storage import replace_table, table_exists
 
 DATASET_SPLITS = AssetKey("dataset_splits")
 FINETUNED_GLINER = AssetKey("finetuned_gliner")

@@ -31,8 +31,8 @@ from asknews_assets.publication.releases import (
 )
 from asknews_assets.publication.staging import stage_dataset, stage_model
 from asknews_assets.resources.publication import Publisher
-from asknews_assets.resources.warehouse import Warehouse
-from asknews_assets.storage import table_exists
+from asknews_assets.warehouse.resource import Warehouse
+from asknews_assets.warehouse.storage import table_exists
 
 MODEL_EVALUATIONS_TABLE = "model_evaluations"
 
@@ -86,7 +86,7 @@ def _publication_metadata(
     deps=[DATASET_SPLITS],
     group_name="publication",
     kinds={"huggingface", "parquet"},
-    tags={"stage": "publish"},
+    tags={"stage": "publication"},
 )
 def published_dataset(
     context: AssetExecutionContext, config: PublishedDatasetConfig, publisher: Publisher
@@ -139,7 +139,7 @@ def read_model_evaluations(warehouse: Warehouse, variant: str, model_version: st
     partitions_def=model_variant_partitions,
     group_name="publication",
     kinds={"huggingface", "pytorch"},
-    tags={"stage": "publish"},
+    tags={"stage": "publication"},
 )
 def published_models(
     context: AssetExecutionContext, config: PublishedModelConfig, publisher: Publisher, warehouse: Warehouse

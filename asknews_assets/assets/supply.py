@@ -12,11 +12,11 @@ from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, 
 from pydantic import Field
 
 from asknews_assets import settings
-from asknews_assets.coverage import coverage_metadata, coverage_totals, materialized_partitions, stage_coverage, supply_by_language
+from asknews_assets.supply import coverage_metadata, coverage_totals, materialized_partitions, stage_coverage, supply_by_language
 from asknews_assets.metadata import md
-from asknews_assets.resources.news_source import NewsSource
-from asknews_assets.resources.warehouse import Warehouse
-from asknews_assets.storage import replace_table
+from asknews_assets.resources.ingest import NewsSource
+from asknews_assets.warehouse.resource import Warehouse
+from asknews_assets.warehouse.storage import replace_table
 
 ARTICLE_SUPPLY = AssetKey("article_supply")
 UNROUTABLE_DDL = "location VARCHAR NOT NULL, language VARCHAR, reason VARCHAR NOT NULL, records BIGINT NOT NULL"

@@ -12,18 +12,18 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, Config, Failure, MaterializeResult, MetadataValue, asset
 from pydantic import Field
 
-from asknews_assets.assets.raw import RAW_ARTICLES, cross_partition_id_collisions
+from asknews_assets.assets.ingest import RAW_ARTICLES, cross_partition_id_collisions
 from asknews_assets.assets.supply import ARTICLE_SUPPLY
-from asknews_assets.coverage import coverage_metadata, materialized_partitions, stage_coverage
+from asknews_assets.supply import coverage_metadata, materialized_partitions, stage_coverage
 from asknews_assets.llm import LLMCache
 from asknews_assets.metadata import bar_plot, counts_md, largest_title, md, png
 from asknews_assets.resources.topics import TopicLabeler
-from asknews_assets.resources.warehouse import Warehouse
-from asknews_assets.storage import replace_table, table_exists
+from asknews_assets.warehouse.resource import Warehouse
+from asknews_assets.warehouse.storage import replace_table, table_exists
 from asknews_assets.topics.clustering import NOISE, REDUCTIONS, ClusteringSettings, cluster_embeddings
 from asknews_assets.topics.describe import TopicDescription, describe_topics, topic_tables
-from asknews_assets.topics.diversity import best_possible_metrics, compare_to_baseline, diversity_metrics
-from asknews_assets.topics.sampler import DATE_BUCKETS, SamplerSettings, random_sample, select_diverse_sample
+from asknews_assets.sample.diversity import best_possible_metrics, compare_to_baseline, diversity_metrics
+from asknews_assets.sample.sampler import DATE_BUCKETS, SamplerSettings, random_sample, select_diverse_sample
 
 ARTICLE_SUMMARIES = AssetKey("article_summaries")
 ARTICLE_EMBEDDINGS = AssetKey("article_embeddings")
@@ -69,7 +69,7 @@ class TopicClustersConfig(Config):
 
 
 class DiversifiedSampleConfig(Config):
-    """Sampler settings (see asknews_assets.topics.sampler)."""
+    """Sampler settings (see asknews_assets.sample.sampler)."""
 
     target_size: int = Field(default=_SAMPLER_DEFAULTS.target_size, ge=1, description="Articles wanted; the whole supply if smaller.")
     max_per_topic: Optional[int] = Field(default=_SAMPLER_DEFAULTS.max_per_topic, ge=1, description="Absolute cap per topic.")
@@ -228,9 +228,9 @@ def _diversity_plot(comparison: pd.DataFrame) -> MetadataValue:
 
 @asset(
     deps=[TOPIC_CLUSTERS, ARTICLE_EMBEDDINGS, ARTICLE_SUMMARIES, RAW_ARTICLES],
-    group_name="topics",
+    group_name="sample",
     kinds={"duckdb", "python"},
-    tags={"stage": "sampling"},
+    tags={"stage": "sample"},
 )
 def diversified_sample(context: AssetExecutionContext, config: DiversifiedSampleConfig, warehouse: Warehouse) -> MaterializeResult:
     """The articles to annotate: spread over topics, countries, languages and dates, without near-duplicates.

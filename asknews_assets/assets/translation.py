@@ -9,8 +9,8 @@ from asknews_assets.metadata import column_schema, table_preview
 from asknews_assets.partitions import article_backfill_policy, article_partitions, partitions_of
 from asknews_assets.settings import MISSING_ENGLISH_CHOICES
 from asknews_assets.resources.translation import Translator
-from asknews_assets.resources.warehouse import Warehouse
-from asknews_assets.storage import read_partition, replace_partition
+from asknews_assets.warehouse.resource import Warehouse
+from asknews_assets.warehouse.storage import read_partition, replace_partition
 from asknews_assets.translation.articles import failure_rows, source_articles, summarize, translation_rows
 
 TRANSLATED_ARTICLES_DDL = """
@@ -43,7 +43,7 @@ class TranslatedArticlesConfig(Config):
 @asset(
     partitions_def=article_partitions,
     backfill_policy=article_backfill_policy,
-    group_name="enrichment",
+    group_name="translation",
     deps=[AssetKey("raw_articles")],
     kinds={"duckdb", "ctranslate2", "python"},
     tags={"stage": "translation"},

@@ -8,8 +8,8 @@ from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue, asset_c
 
 from asknews_assets import settings
 from asknews_assets.annotation import annotation_stats, entity_type_counts, find_leaks, record_problems
-from asknews_assets.annotation.dataset import DATASET_FILE, MANIFEST_FILE
-from asknews_assets.annotation.splits import ALL_SPLITS
+from asknews_assets.dataset.export import DATASET_FILE, MANIFEST_FILE
+from asknews_assets.dataset.splits import ALL_SPLITS
 from asknews_assets.assets.annotation import (
     ANNOTATED_ARTICLES,
     DATASET_SPLITS,
@@ -17,8 +17,8 @@ from asknews_assets.assets.annotation import (
     read_entity_types,
 )
 from asknews_assets.metadata import bar_plot, counts_md, md
-from asknews_assets.resources.warehouse import Warehouse
-from asknews_assets.storage import table_exists
+from asknews_assets.warehouse.resource import Warehouse
+from asknews_assets.warehouse.storage import table_exists
 
 DEFAULT_NEAR_DUPLICATE_THRESHOLD = 0.95
 

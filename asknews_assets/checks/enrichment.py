@@ -10,8 +10,8 @@ from asknews_assets.assets.enrichment import ARTICLE_EMBEDDINGS, ARTICLE_SUMMARI
 from asknews_assets.metadata import md
 from asknews_assets.checks import check_each_partition
 from asknews_assets.partitions import ArticlePartition, article_partitions
-from asknews_assets.resources.warehouse import Warehouse
-from asknews_assets.storage import table_exists
+from asknews_assets.warehouse.resource import Warehouse
+from asknews_assets.warehouse.storage import table_exists
 
 SUMMARY_TABLES = ("translated_articles", "article_summaries", "article_summary_failures", "article_summary_stats")
 

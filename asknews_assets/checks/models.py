@@ -11,8 +11,8 @@ from dagster import AssetCheckResult, asset_check
 
 from asknews_assets.assets.models import FINETUNED_GLINER, MODEL_EVALUATION
 from asknews_assets.metadata import md
-from asknews_assets.resources.warehouse import Warehouse
-from asknews_assets.storage import table_exists
+from asknews_assets.warehouse.resource import Warehouse
+from asknews_assets.warehouse.storage import table_exists
 
 # The held-out benchmark of the gate: the dataset's test split (never trained on, same distribution).
 GATE_BENCHMARK = "test"

@@ -4,10 +4,10 @@ partial build is explicitly accepted (then the gaps are a warning, still listed)
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, asset_check
 
 from asknews_assets.assets.supply import ARTICLE_SUPPLY
-from asknews_assets.coverage import COMPLETE
+from asknews_assets.supply import COMPLETE
 from asknews_assets.metadata import md
-from asknews_assets.resources.warehouse import Warehouse
-from asknews_assets.storage import table_exists
+from asknews_assets.warehouse.resource import Warehouse
+from asknews_assets.warehouse.storage import table_exists
 
 
 @asset_check(

@@ -6,10 +6,10 @@ from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeve
 
 from asknews_assets.assets.topics import DIVERSIFIED_SAMPLE, TOPIC_CLUSTERS, read_with_embeddings
 from asknews_assets.topics.clustering import NOISE
-from asknews_assets.resources.warehouse import Warehouse
-from asknews_assets.storage import table_exists
-from asknews_assets.topics.diversity import compare_to_baseline
-from asknews_assets.topics.duplicates import near_duplicate_pairs
+from asknews_assets.warehouse.resource import Warehouse
+from asknews_assets.warehouse.storage import table_exists
+from asknews_assets.sample.diversity import compare_to_baseline
+from asknews_assets.sample.duplicates import near_duplicate_pairs
 
 
 def _latest_metadata(context: AssetCheckExecutionContext, key: AssetKey) -> dict:

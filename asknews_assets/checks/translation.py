@@ -9,8 +9,8 @@ from asknews_assets.assets.translation import TRANSLATED_ARTICLES
 from asknews_assets.metadata import md
 from asknews_assets.checks import check_each_partition
 from asknews_assets.partitions import ArticlePartition, article_partitions
-from asknews_assets.resources.warehouse import Warehouse
-from asknews_assets.storage import table_exists
+from asknews_assets.warehouse.resource import Warehouse
+from asknews_assets.warehouse.storage import table_exists
 
 MAX_LISTED = 50
 

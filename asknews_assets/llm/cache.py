@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 
 from asknews_assets.llm.client import ChatClient, ChatRequest, Completion, Validator
-from asknews_assets.storage import table_exists, write_transaction
+from asknews_assets.warehouse.storage import table_exists, write_transaction
 
 LLM_CACHE_TABLE = "llm_cache"
 LLM_CACHE_DDL = """

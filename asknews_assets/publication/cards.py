@@ -18,13 +18,13 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from asknews_assets.gliner_models.benchmarks import ZERO_SHOT_BENCHMARKS
+from asknews_assets.models.benchmarks import ZERO_SHOT_BENCHMARKS
 from asknews_assets.metadata import markdown_table
 from asknews_assets.publication.markup import Markup, code_span, escape_html, escape_markdown
 from asknews_assets.partitions import country_names
 from asknews_assets.publication.licenses import DatasetLicense
 from asknews_assets.publication.naming import is_hub_repo_id
-from asknews_assets.topics.diversity import LOWER_IS_BETTER
+from asknews_assets.sample.diversity import LOWER_IS_BETTER
 
 # Fine-tuned models keep the licence of the GLiNER base models (urchade/gliner_*-v2.1: Apache-2.0);
 # the dataset's licence comes from its sources (publication.licenses).

@@ -9,7 +9,7 @@ publish_dataset_job = define_asset_job(
     "publish_dataset_job",
     selection=AssetSelection.assets(PUBLISHED_DATASET),
     description="Publishes one version of dataset_splits: Parquet shards and dataset card, one commit, a tag.",
-    tags={"stage": "publish"},
+    tags={"stage": "publication"},
 )
 
 publish_models_job = define_asset_job(
@@ -17,7 +17,7 @@ publish_models_job = define_asset_job(
     selection=AssetSelection.assets(PUBLISHED_MODELS),
     partitions_def=model_variant_partitions,
     description="Publishes one version of a fine-tuned GLiNER variant: weights, config, tokenizer and model card.",
-    tags={"stage": "publish"},
+    tags={"stage": "publication"},
 )
 
 PUBLICATION_JOBS = [publish_dataset_job, publish_models_job]

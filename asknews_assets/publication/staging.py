@@ -140,7 +140,7 @@ def _portable_gliner_config(config_path: Path, work_dir: Path) -> Path:
     would otherwise publish that folder's absolute path. Loading the published model does not read
     it, but users and the Hub's model tree do.
     """
-    from asknews_assets.embed.models import PACKAGED_MODEL_NAME, packaged_minilm_path
+    from asknews_assets.embeddings.models import PACKAGED_MODEL_NAME, packaged_minilm_path
 
     config = json.loads(config_path.read_text(encoding="utf-8"))
     encoder = config.get("model_name")

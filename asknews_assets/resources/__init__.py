@@ -15,8 +15,8 @@ from typing import Any
 from dagster import EnvVar
 
 from asknews_assets import settings
-from asknews_assets.resources.news_source import FileNewsSource
-from asknews_assets.resources.warehouse import Warehouse
+from asknews_assets.resources.ingest import FileNewsSource
+from asknews_assets.warehouse.resource import Warehouse
 
 
 def _source(deployment: str) -> Any:
@@ -26,7 +26,7 @@ def _source(deployment: str) -> Any:
     set ASKNEWS_SOURCE_DIR is never replaced by the API without a word (see settings.source_kind).
     """
     if settings.source_kind(deployment) == "asknews":
-        from asknews_assets.resources.asknews_source import AskNewsSource
+        from asknews_assets.resources.ingest_asknews import AskNewsSource
 
         if os.environ.get("ASKNEWS_API_KEY"):
             return AskNewsSource(api_key=EnvVar("ASKNEWS_API_KEY"))

@@ -85,7 +85,7 @@ class GlinerAnnotator(Annotator):
         return self.model
 
     def annotate(self, documents: Sequence[Document], schema: EntitySchema, cache: LLMCache) -> list[Annotation]:
-        from asknews_assets.gliner_models.inference import load_gliner
+        from asknews_assets.models.inference import load_gliner
 
         return annotate_with_gliner(
             load_gliner(self.model), documents, schema, threshold=self.threshold, batch_size=self.batch_size

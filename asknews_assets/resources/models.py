@@ -15,8 +15,8 @@ from dagster import ConfigurableResource
 from pydantic import Field
 
 from asknews_assets import settings
-from asknews_assets.gliner_models.inference import GlinerModelUnavailable, open_gliner
-from asknews_assets.gliner_models.offline import OFFLINE_BASE_MODEL, build_offline_gliner
+from asknews_assets.models.inference import GlinerModelUnavailable, open_gliner
+from asknews_assets.models.offline import OFFLINE_BASE_MODEL, build_offline_gliner
 from asknews_assets.partitions import MODEL_VARIANTS
 
 HUB_BASE_MODELS = {variant: f"urchade/gliner_{variant}-v2.1" for variant in MODEL_VARIANTS}

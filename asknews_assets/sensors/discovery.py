@@ -19,10 +19,10 @@ from dagster import (
     sensor,
 )
 
-from asknews_assets.assets.raw import FINGERPRINTS, RAW_ARTICLES
+from asknews_assets.assets.ingest import FINGERPRINTS, RAW_ARTICLES
 from asknews_assets.jobs import article_partition_job
 from asknews_assets.partitions import article_partitions
-from asknews_assets.resources.news_source import NewsSource, Unroutable
+from asknews_assets.resources.ingest import NewsSource, Unroutable
 from asknews_assets.sensors import default_status
 
 # The last asset of article_partition_job: a pair is done when it was materialised after raw_articles.

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from asknews_assets.llm import ChatClient, ChatRequest, LLMCache, complete_many_cached
 from asknews_assets.llm.answers import looks_like_refusal
-from asknews_assets.summarize.prompt import truncate_words
+from asknews_assets.summaries.prompt import truncate_words
 from asknews_assets.topics.describe import TopicDescription, TopicLabel, keyword_label
 
 PROMPT_VERSION = "topic-label-v1"

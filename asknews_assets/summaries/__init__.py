@@ -1,8 +1,8 @@
 """Article summaries as plain logic: the LLM prompt and checks, and an extractive summariser."""
 
-from asknews_assets.summarize.articles import NO_TEXT, ArticleText, summarize_extractively, summarize_with_llm
-from asknews_assets.summarize.extractive import EXTRACTIVE_VERSION, extractive_summary, split_sentences
-from asknews_assets.summarize.prompt import PROMPT_VERSION, clean_summary, summary_messages, summary_problem
+from asknews_assets.summaries.articles import NO_TEXT, ArticleText, summarize_extractively, summarize_with_llm
+from asknews_assets.summaries.extractive import EXTRACTIVE_VERSION, extractive_summary, split_sentences
+from asknews_assets.summaries.prompt import PROMPT_VERSION, clean_summary, summary_messages, summary_problem
 
 __all__ = [
     "EXTRACTIVE_VERSION",

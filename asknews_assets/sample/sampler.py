@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from asknews_assets.topics.clustering import NOISE
-from asknews_assets.topics.duplicates import NearDuplicateGuard, unit_rows
+from asknews_assets.sample.duplicates import NearDuplicateGuard, unit_rows
 
 RECIPE_SAMPLE_SIZE = 5049  # articles in the published AskNews-NER set
 DATE_BUCKETS = ("day", "week")

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pydantic import Field
 
 from asknews_assets.llm import Completion, LLMBackend, LLMCache, ModelBackend, endpoint_from_env
-from asknews_assets.summarize import (
+from asknews_assets.summaries import (
     EXTRACTIVE_VERSION,
     PROMPT_VERSION,
     ArticleText,

@@ -19,8 +19,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from asknews_assets.gliner_models.dataset import training_rows
-from asknews_assets.gliner_models.inference import fit_word_windows
+from asknews_assets.models.dataset import training_rows
+from asknews_assets.models.inference import fit_word_windows
 
 CHECKPOINTS = "checkpoints"
 TRAINING_RECORD = "training.json"

@@ -6,11 +6,11 @@ Both check the partitions the run materialises only: a partition run does not re
 
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, asset_check
 
-from asknews_assets.assets.raw import RAW_ARTICLES, cross_partition_id_collisions
+from asknews_assets.assets.ingest import RAW_ARTICLES, cross_partition_id_collisions
 from asknews_assets.checks import check_each_partition
 from asknews_assets.partitions import ArticlePartition, article_partitions
-from asknews_assets.resources.warehouse import Warehouse
-from asknews_assets.storage import table_exists
+from asknews_assets.warehouse.resource import Warehouse
+from asknews_assets.warehouse.storage import table_exists
 
 
 @asset_check(

@@ -12,7 +12,7 @@ import numpy as np
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from asknews_assets.embed import (
+from asknews_assets.embeddings import (
     EMBEDDED_FIELDS,
     PACKAGED_MODEL_NAME,
     embed_texts,

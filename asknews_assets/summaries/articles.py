@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 from functools import partial
 
 from asknews_assets.llm import ChatClient, ChatRequest, Completion, LLMCache, complete_many_cached
-from asknews_assets.summarize.extractive import EXTRACTIVE_VERSION, extractive_summary
-from asknews_assets.summarize.prompt import PROMPT_VERSION, clean_summary, summary_messages, summary_problem
+from asknews_assets.summaries.extractive import EXTRACTIVE_VERSION, extractive_summary
+from asknews_assets.summaries.prompt import PROMPT_VERSION, clean_summary, summary_messages, summary_problem
 
 NO_TEXT = "no_text"
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from asknews_assets.gliner_models.benchmarks import NerExample
+from asknews_assets.models.benchmarks import NerExample
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def evaluate_examples(
 ) -> EvaluationResult:
     """Predict with the project's batched, windowed path and score against the gold spans; `progress` is
     called after every `progress_every` sentences (and at the end), so a long run shows where it is."""
-    from asknews_assets.gliner_models.inference import predict_token_spans
+    from asknews_assets.models.inference import predict_token_spans
 
     gold = [example.spans for example in examples]
     predicted: list[list[tuple[int, int, str]]] = []

@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from asknews_assets.annotation.records import annotation_stats, entity_type_counts, spans_of, unattested_by_backend
-from asknews_assets.annotation.splits import ALL_SPLITS
+from asknews_assets.dataset.splits import ALL_SPLITS
 
 DATASET_FILE = "asknews_ner.json"
 MANIFEST_FILE = "manifest.json"

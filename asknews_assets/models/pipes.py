@@ -12,10 +12,10 @@ from typing import Any
 
 from dagster import PipesClient, PipesSubprocessClient
 
-from asknews_assets.gliner_models.training import TrainingSettings
+from asknews_assets.models.training import TrainingSettings
 from asknews_assets.resources import models as model_resources
 
-ENTRYPOINT = "asknews_assets.gliner_models.pipes_entrypoint"
+ENTRYPOINT = "asknews_assets.models.pipes_entrypoint"
 TRAINING_IMAGE_ENV = "ASKNEWS_TRAINING_IMAGE"
 # Where a training pod runs in production: a GPU node, tolerated on the GPU node pool's taint.
 GPU_POD_SPEC = {

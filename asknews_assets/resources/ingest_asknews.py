@@ -22,7 +22,7 @@ from pydantic import Field
 from asknews_assets.ingest.articles import SourceRecord
 from asknews_assets.ingest.normalize import parse_pub_date
 from asknews_assets.partitions import LANGUAGES, ArticlePartition, is_country, is_language
-from asknews_assets.resources.news_source import NewsSource
+from asknews_assets.resources.ingest import NewsSource
 
 # A lookback window ends at the last full hour: it, and so every fingerprint, moves once an hour,
 # not at every sensor tick.

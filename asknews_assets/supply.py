@@ -17,7 +17,7 @@ import pandas as pd
 from dagster import AssetKey, DagsterEventType
 
 from asknews_assets.metadata import md
-from asknews_assets.storage import table_exists
+from asknews_assets.warehouse.storage import table_exists
 
 # (stage, its asset, the table of articles that reached it, the table of those that failed there)
 STAGES: tuple[tuple[str, str, str, str | None], ...] = (

@@ -1,4 +1,4 @@
-"""The Pipes workload of finetuned_gliner: `python -m asknews_assets.gliner_models.pipes_entrypoint`,
+"""The Pipes workload of finetuned_gliner: `python -m asknews_assets.models.pipes_entrypoint`,
 launched by the asset through a Pipes client (see gliner_models.pipes). It runs the same finetune()
 as the in-process step and reports its metadata, model path included, back to Dagster."""
 
@@ -24,9 +24,9 @@ def to_pipes_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
 
 
 def main() -> None:
-    from asknews_assets.gliner_models.finetune import finetune
-    from asknews_assets.gliner_models.pipes import base_models_from
-    from asknews_assets.gliner_models.training import TrainingSettings
+    from asknews_assets.models.finetune import finetune
+    from asknews_assets.models.pipes import base_models_from
+    from asknews_assets.models.training import TrainingSettings
 
     with open_dagster_pipes() as pipes:
         extras = pipes.extras
