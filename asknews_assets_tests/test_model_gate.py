@@ -7,17 +7,16 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from asknews_assets.assets.models import FINETUNED_GLINER, FINETUNED_MODELS_DDL, MODEL_EVALUATION, MODEL_EVALUATIONS_DDL
 from asknews_assets.checks.models import MAX_F1_DROP, finetuned_not_worse_than_base
 from asknews_assets.definitions import defs
 from asknews_assets.publication.releases import blocking_check_keys
-from asknews_assets.warehouse.storage import replace_table
+from asknews_assets.warehouse import tables
 
 
 def test_the_checks_the_model_gate_relies_on_are_blocking():
     graph = defs.resolve_asset_graph()
-    assert {k.name for k in blocking_check_keys(graph, FINETUNED_GLINER)} >= {"finetuned_model_folders_complete"}
-    assert {k.name for k in blocking_check_keys(graph, MODEL_EVALUATION)} >= {
+    assert {k.name for k in blocking_check_keys(graph, tables.FINETUNED_MODELS.key)} >= {"finetuned_model_folders_complete"}
+    assert {k.name for k in blocking_check_keys(graph, tables.MODEL_EVALUATIONS.key)} >= {
         "model_evaluations_complete",
         "finetuned_not_worse_than_base",
     }
@@ -39,8 +38,8 @@ def _seed(warehouse, scores: dict[str, tuple[float, float]]) -> None:
         for model, f1 in (("base", base), ("finetuned", tuned))
     ]  # fmt: skip
     with warehouse.get_connection() as conn:
-        replace_table(conn, "finetuned_models", FINETUNED_MODELS_DDL, models)
-        replace_table(conn, "model_evaluations", MODEL_EVALUATIONS_DDL, evaluations)
+        tables.FINETUNED_MODELS.replace(conn, models)
+        tables.MODEL_EVALUATIONS.replace(conn, evaluations)
 
 
 @pytest.mark.parametrize(

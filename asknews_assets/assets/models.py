@@ -16,7 +16,6 @@ from typing import Any
 import pandas as pd
 from dagster import (
     AssetExecutionContext,
-    AssetKey,
     AssetRecordsFilter,
     Config,
     MaterializeResult,
@@ -46,51 +45,23 @@ from asknews_assets.models.training import TrainingSettings
 from asknews_assets.metadata import md
 from asknews_assets.partitions import model_variant_partitions
 from asknews_assets.resources.models import GlinerBaseModels, validate_variant
+from asknews_assets.warehouse import tables
 from asknews_assets.warehouse.resource import Warehouse
-from asknews_assets.warehouse.storage import replace_table, table_exists
 
-DATASET_SPLITS = AssetKey("dataset_splits")
-FINETUNED_GLINER = AssetKey("finetuned_gliner")
-MODEL_EVALUATION = AssetKey("model_evaluation")
-
-FINETUNED_MODELS_DDL = """
-    variant VARCHAR NOT NULL, model_version VARCHAR NOT NULL, model_path VARCHAR NOT NULL,
-    base_model VARCHAR NOT NULL, data_version VARCHAR NOT NULL, steps INTEGER NOT NULL,
-    train_seconds DOUBLE NOT NULL, created_at TIMESTAMPTZ NOT NULL
-"""
-MODEL_EVALUATIONS_DDL = """
-    variant VARCHAR NOT NULL, model_version VARCHAR NOT NULL, benchmark VARCHAR NOT NULL, model VARCHAR NOT NULL,
-    precision DOUBLE NOT NULL, recall DOUBLE NOT NULL, f1 DOUBLE NOT NULL, n_docs INTEGER NOT NULL, per_type JSON,
-    n_entities INTEGER, dropped_entities INTEGER, max_sentences INTEGER
-"""
 # The dataset's own test splits, evaluated before any benchmark folder.
 DATASET_BENCHMARKS = ("test", "test_heldout_topics")
-
-
-def replace_rows(conn: Any, table: str, ddl: str, keys: dict[str, str], rows: list[dict[str, Any]]) -> None:
-    """Replace the rows of `table` matching `keys` (column -> value), keeping all others: these
-    registries are small, so the table is rewritten whole with the shared replace_table."""
-    kept = conn.execute(f"SELECT * FROM {table}").df() if table_exists(conn, table) else pd.DataFrame()
-    if not kept.empty:
-        match = pd.Series(True, index=kept.index)
-        for column, value in keys.items():
-            match &= kept[column] == value
-        kept = kept[~match]
-    # Empty frames left out of the concat: pandas will stop ignoring them when it infers column types.
-    frames = [frame for frame in (kept, pd.DataFrame(rows)) if not frame.empty]
-    replace_table(conn, table, ddl, pd.concat(frames, ignore_index=True) if frames else pd.DataFrame())
 
 
 def dataset_path(context: AssetExecutionContext, configured: str) -> Path:
     """The configured export folder, else the one the latest `dataset_splits` materialization wrote."""
     if configured:
         return Path(configured)
-    event = context.instance.get_latest_materialization_event(DATASET_SPLITS)
+    event = context.instance.get_latest_materialization_event(tables.DATASET_SPLITS.key)
     path = event and event.asset_materialization and event.asset_materialization.metadata.get("dataset_path")
     if not path:
         raise DatasetExportMissing(
-            "no dataset export found: materialize the 'dataset_splits' asset first (its metadata names the"
-            " dataset_path), or set dataset_path in this asset's config"
+            f"no dataset export found: materialize the '{tables.DATASET_SPLITS.asset}' asset first (its metadata"
+            " names the dataset_path), or set dataset_path in this asset's config"
         )
     return Path(str(path.value))
 
@@ -139,7 +110,7 @@ class FinetuneConfig(Config):
     kinds={"pytorch", "duckdb"},
     tags={"stage": "models"},
     op_tags=GPU_QUEUE_TAGS,  # with ASKNEWS_EXECUTOR=celery: served by the GPU workers
-    deps=[DATASET_SPLITS],
+    deps=[tables.DATASET_SPLITS.key],  # reads the export its metadata names, not the table
 )
 def finetuned_gliner(
     context: AssetExecutionContext,
@@ -174,14 +145,14 @@ def finetuned_gliner(
     }
     with warehouse.get_connection() as conn:
         keys = {"variant": variant, "model_version": row["model_version"]}
-        replace_rows(conn, "finetuned_models", FINETUNED_MODELS_DDL, keys, [row])
+        tables.FINETUNED_MODELS.replace_rows(conn, keys, [row])
     return MaterializeResult(metadata=metadata)
 
 
 def latest_finetuned(context: AssetExecutionContext, variant: str) -> tuple[str, Path, str]:
     """(model_version, model_path, base_model) of the variant's latest fine-tuned model."""
     records = context.instance.fetch_materializations(
-        AssetRecordsFilter(asset_key=FINETUNED_GLINER, asset_partitions=[variant]), limit=1
+        AssetRecordsFilter(asset_key=tables.FINETUNED_MODELS.key, asset_partitions=[variant]), limit=1
     ).records
     metadata = records[0].asset_materialization.metadata if records and records[0].asset_materialization else {}
     if "model_path" not in metadata:
@@ -265,7 +236,7 @@ def _score_row(
     kinds={"pytorch", "duckdb"},
     tags={"stage": "models"},
     op_tags=GPU_QUEUE_TAGS,  # with ASKNEWS_EXECUTOR=celery: served by the GPU workers
-    deps=[FINETUNED_GLINER],
+    deps=[tables.FINETUNED_MODELS.key],
 )
 def model_evaluation(
     context: AssetExecutionContext,
@@ -325,7 +296,7 @@ def model_evaluation(
         del model  # one model in memory at a time
     with warehouse.get_connection() as conn:
         keys = {"variant": variant, "model_version": version}
-        replace_rows(conn, "model_evaluations", MODEL_EVALUATIONS_DDL, keys, rows)
+        tables.MODEL_EVALUATIONS.replace_rows(conn, keys, rows)
 
     scores = pd.DataFrame(rows, columns=list(MODEL_EVALUATIONS_COLUMNS))
     f1 = scores.pivot(index="benchmark", columns="model", values="f1")
@@ -372,6 +343,6 @@ def model_evaluation(
             ),
             "benchmark_files_skipped": md([{"path": p, "reason": r} for p, r in scan.skipped.items()], max_rows=50),
             "evaluation_seconds": round(time.perf_counter() - started, 1),
-            "table": "model_evaluations",
+            "table": tables.MODEL_EVALUATIONS.name,
         }
     )

@@ -9,10 +9,9 @@ from pathlib import Path
 
 from dagster import AssetCheckResult, asset_check
 
-from asknews_assets.assets.models import FINETUNED_GLINER, MODEL_EVALUATION
 from asknews_assets.metadata import md
+from asknews_assets.warehouse import tables
 from asknews_assets.warehouse.resource import Warehouse
-from asknews_assets.warehouse.storage import table_exists
 
 # The held-out benchmark of the gate: the dataset's test split (never trained on, same distribution).
 GATE_BENCHMARK = "test"
@@ -24,13 +23,15 @@ MODEL_FILES = ("model.safetensors", "gliner_config.json", "tokenizer.json", "tok
 
 
 @asset_check(
-    asset=FINETUNED_GLINER, blocking=True, description="every registered model folder holds weights, config and tokenizer"
+    asset=tables.FINETUNED_MODELS.key,
+    blocking=True,
+    description="every registered model folder holds weights, config and tokenizer",
 )
 def finetuned_model_folders_complete(warehouse: Warehouse) -> AssetCheckResult:
     with warehouse.get_connection() as conn:
-        if not table_exists(conn, "finetuned_models"):
-            return AssetCheckResult(passed=False, metadata={"error": "finetuned_models does not exist"})
-        models = conn.execute("SELECT variant, model_version, model_path FROM finetuned_models").fetchall()
+        if not tables.FINETUNED_MODELS.exists(conn):
+            return AssetCheckResult(passed=False, metadata={"error": f"{tables.FINETUNED_MODELS} does not exist"})
+        models = conn.execute(f"SELECT variant, model_version, model_path FROM {tables.FINETUNED_MODELS}").fetchall()
     incomplete = [
         f"{variant}/{version}: missing {', '.join(missing)}"
         for variant, version, path in models
@@ -42,47 +43,47 @@ def finetuned_model_folders_complete(warehouse: Warehouse) -> AssetCheckResult:
 
 
 @asset_check(
-    asset=MODEL_EVALUATION,
+    asset=tables.MODEL_EVALUATIONS.key,
     blocking=True,
     description="each benchmark scored for both base and fine-tuned model, metrics in [0, 1]",
 )
 def model_evaluations_complete(warehouse: Warehouse) -> AssetCheckResult:
     with warehouse.get_connection() as conn:
-        if not table_exists(conn, "model_evaluations"):
-            return AssetCheckResult(passed=False, metadata={"error": "model_evaluations does not exist"})
+        if not tables.MODEL_EVALUATIONS.exists(conn):
+            return AssetCheckResult(passed=False, metadata={"error": f"{tables.MODEL_EVALUATIONS} does not exist"})
         broken = conn.execute(
-            """
+            f"""
             SELECT variant, model_version, benchmark, count(DISTINCT model) AS models,
                    bool_and(precision BETWEEN 0 AND 1 AND recall BETWEEN 0 AND 1 AND f1 BETWEEN 0 AND 1) AS in_range
-            FROM model_evaluations GROUP BY ALL
+            FROM {tables.MODEL_EVALUATIONS} GROUP BY ALL
             HAVING models != 2 OR NOT in_range
             """
         ).df()
-        checked = conn.execute("SELECT count(*) FROM model_evaluations").fetchone()[0]
+        checked = conn.execute(f"SELECT count(*) FROM {tables.MODEL_EVALUATIONS}").fetchone()[0]
     return AssetCheckResult(
         passed=broken.empty, metadata={"rows_checked": checked, "broken": md(broken.head(20))}
     )
 
 
 @asset_check(
-    asset=MODEL_EVALUATION,
+    asset=tables.MODEL_EVALUATIONS.key,
     blocking=True,
     description=f"the latest fine-tuned version of each variant loses at most {MAX_F1_DROP} F1 to its base on the '{GATE_BENCHMARK}' split",
 )
 def finetuned_not_worse_than_base(warehouse: Warehouse) -> AssetCheckResult:
     with warehouse.get_connection() as conn:
-        if not table_exists(conn, "model_evaluations"):
-            return AssetCheckResult(passed=False, metadata={"error": "model_evaluations does not exist"})
+        if not tables.MODEL_EVALUATIONS.exists(conn):
+            return AssetCheckResult(passed=False, metadata={"error": f"{tables.MODEL_EVALUATIONS} does not exist"})
         latest = (
-            "(SELECT variant, arg_max(model_version, created_at) AS model_version FROM finetuned_models GROUP BY variant)"
-            if table_exists(conn, "finetuned_models")
-            else "(SELECT DISTINCT variant, model_version FROM model_evaluations)"
+            f"(SELECT variant, arg_max(model_version, created_at) AS model_version FROM {tables.FINETUNED_MODELS} GROUP BY variant)"
+            if tables.FINETUNED_MODELS.exists(conn)
+            else f"(SELECT DISTINCT variant, model_version FROM {tables.MODEL_EVALUATIONS})"
         )
         compared = conn.execute(
             f"""
             SELECT l.variant, l.model_version,
                    max(f1) FILTER (WHERE e.model = 'base') AS base_f1, max(f1) FILTER (WHERE e.model = 'finetuned') AS finetuned_f1
-            FROM {latest} l LEFT JOIN model_evaluations e
+            FROM {latest} l LEFT JOIN {tables.MODEL_EVALUATIONS} e
                  ON e.variant = l.variant AND e.model_version = l.model_version AND e.benchmark = ?
             GROUP BY ALL ORDER BY ALL
             """,
