@@ -103,3 +103,26 @@ def test_metadata_kinds_survive_the_pipes_encoding():
 
     encoded = to_pipes_metadata({"p": MetadataValue.path("/m"), "j": MetadataValue.json({"a": 1}), "n": 3, "z": None})
     assert encoded == {"p": {"raw_value": "/m", "type": "path"}, "j": {"raw_value": {"a": 1}, "type": "json"}, "n": 3, "z": None}
+
+
+def test_the_registry_row_is_the_same_from_in_process_or_pipes_metadata():
+    from datetime import datetime, timezone
+
+    from asknews_assets.models.finetune import registry_row
+
+    local = {"model_version": "v1-abc", "model_path": MetadataValue.path("/models/gliner-small/v1-abc"),
+             "base_model": "offline:base", "data_version": "v1", "steps": 2, "train_seconds": 1.5,
+             "loss_curve": MetadataValue.md("![plot]()")}  # fmt: skip
+    # Through Pipes every value comes back wrapped (text, int, float metadata values).
+    piped = {key: value if isinstance(value, MetadataValue) else MetadataValue.text(str(value))
+             for key, value in local.items()}  # fmt: skip
+    piped.update(steps=MetadataValue.int(2), train_seconds=MetadataValue.float(1.5))
+    created = datetime(2024, 5, 1, tzinfo=timezone.utc)
+    row = registry_row("small", local, created)
+    assert row == registry_row("small", piped, created)
+    assert row == {"variant": "small", "model_version": "v1-abc", "model_path": "/models/gliner-small/v1-abc",
+                   "base_model": "offline:base", "data_version": "v1", "steps": 2, "train_seconds": 1.5,
+                   "created_at": created}  # fmt: skip
+    assert registry_row("small", local)["created_at"].tzinfo is not None
+    with pytest.raises(KeyError, match="steps"):
+        registry_row("small", {key: value for key, value in local.items() if key != "steps"})

@@ -9,7 +9,6 @@ model through the `model_version` / `model_path` metadata of `finetuned_gliner`.
 
 import json
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +37,7 @@ from asknews_assets.models.benchmarks import (
     find_benchmarks,
 )
 from asknews_assets.models.evaluation import evaluate_examples
-from asknews_assets.models.finetune import finetune
+from asknews_assets.models.finetune import finetune, registry_row
 from asknews_assets.models.inference import open_gliner
 from asknews_assets.models.pipes import launch_training, pipes_extras
 from asknews_assets.models.training import TrainingSettings
@@ -132,21 +131,10 @@ def finetuned_gliner(
     else:
         metadata = finetune(variant, source, training, gliner_base_models, config.keep_checkpoints, context.log.info)
 
-    value = lambda key: metadata[key].value if isinstance(metadata[key], MetadataValue) else metadata[key]  # noqa: E731
-    row = {
-        "variant": variant,
-        "model_version": value("model_version"),
-        "model_path": str(value("model_path")),
-        "base_model": value("base_model"),
-        "data_version": value("data_version"),
-        "steps": value("steps"),
-        "train_seconds": value("train_seconds"),
-        "created_at": datetime.now(timezone.utc),
-    }
+    row = registry_row(variant, metadata)
     with warehouse.get_connection() as conn:
-        keys = {"variant": variant, "model_version": row["model_version"]}
-        tables.FINETUNED_MODELS.replace_rows(conn, keys, [row])
-    return MaterializeResult(metadata=metadata)
+        tables.FINETUNED_MODELS.replace_rows(conn, {"variant": variant, "model_version": row["model_version"]}, [row])
+    return MaterializeResult(metadata={**metadata, "table": tables.FINETUNED_MODELS.name})
 
 
 def latest_finetuned(context: AssetExecutionContext, variant: str) -> tuple[str, Path, str]:

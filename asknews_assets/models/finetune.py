@@ -1,11 +1,13 @@
 """Fine-tune one GLiNER variant on a dataset export: the body of `finetuned_gliner`, shared by the
-in-process step and the Pipes workload (pipes_entrypoint), so both train and report the same way."""
+in-process step and the Pipes workload (pipes_entrypoint), so both train and report the same way;
+and the model registry row the asset writes from what either reported."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from dataclasses import asdict
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -63,5 +65,23 @@ def finetune(
         "parameters": sum(p.numel() for p in model.parameters()),
         "loss_curve": png(loss_curve_figure(result.loss_history, f"gliner-{variant} {version}")),
         "settings": MetadataValue.json(asdict(training)),
-        "table": "finetuned_models",
+    }
+
+
+def registry_row(variant: str, metadata: dict[str, Any], created_at: datetime | None = None) -> dict[str, Any]:
+    """The model registry row of one training run, from its metadata: finetune()'s own (plain values
+    and MetadataValues) or the same metadata as it came back through Pipes (MetadataValues only)."""
+
+    def value(key: str) -> Any:
+        return metadata[key].value if isinstance(metadata[key], MetadataValue) else metadata[key]
+
+    return {
+        "variant": variant,
+        "model_version": value("model_version"),
+        "model_path": str(value("model_path")),
+        "base_model": value("base_model"),
+        "data_version": value("data_version"),
+        "steps": value("steps"),
+        "train_seconds": value("train_seconds"),
+        "created_at": created_at or datetime.now(timezone.utc),
     }
