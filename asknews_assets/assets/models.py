@@ -7,12 +7,8 @@ model on the dataset's test splits and on every benchmark in a folder. Downstrea
 model through the `model_version` / `model_path` metadata of `finetuned_gliner`.
 """
 
-import json
-import time
 from pathlib import Path
-from typing import Any
 
-import pandas as pd
 from dagster import (
     AssetExecutionContext,
     AssetRecordsFilter,
@@ -28,15 +24,8 @@ from pydantic import Field
 from asknews_assets import settings
 from asknews_assets.execution import GPU_QUEUE_TAGS
 from asknews_assets.models.dataset import DatasetExportMissing, load_dataset_export
-from asknews_assets.models.benchmarks import (
-    ZERO_SHOT_BENCHMARKS,
-    Benchmark,
-    TypeNames,
-    dropped_summary,
-    examples_from_gliner_rows,
-    find_benchmarks,
-)
-from asknews_assets.models.evaluation import evaluate_examples
+from asknews_assets.models.benchmarks import TypeNames
+from asknews_assets.models.evaluation import EvaluationPlan, evaluate_variant
 from asknews_assets.models.finetune import finetune, registry_row
 from asknews_assets.models.inference import open_gliner
 from asknews_assets.models.pipes import launch_training, pipes_extras
@@ -173,49 +162,10 @@ class ModelEvaluationConfig(Config):
         default={}, description="Type-name map (raw tag -> name), applied over the default natural names."
     )
 
-
-MODEL_EVALUATIONS_COLUMNS = (
-    "variant", "model_version", "benchmark", "model", "precision", "recall", "f1", "n_docs", "per_type",
-    "n_entities", "dropped_entities", "max_sentences",
-)
-ZERO_SHOT_AVERAGE = "Average (zero-shot, 7 sets)"
-
-
-def _number(value: float) -> float | None:
-    """A metadata number; None where there was nothing to average."""
-    return None if pd.isna(value) else round(float(value), 4)
-
-
-def _type_names(config: ModelEvaluationConfig) -> TypeNames:
-    return TypeNames.natural(config.type_names) if config.natural_type_names else TypeNames(config.type_names)
-
-
-def _capped(benchmark: Benchmark, max_sentences: int) -> Benchmark:
-    """The benchmark's first `max_sentences` sentences; its label set stays the declared one."""
-    if not max_sentences or len(benchmark.examples) <= max_sentences:
-        return benchmark
-    return Benchmark(benchmark.name, benchmark.examples[:max_sentences], benchmark.labels, benchmark.source,
-                     benchmark.format, benchmark.dropped)  # fmt: skip
-
-
-def _score_row(
-    variant: str, version: str, benchmark: Benchmark, model: str, evaluation: Any, cap: int
-) -> dict[str, Any]:
-    scores = evaluation.scores
-    return {
-        "variant": variant,
-        "model_version": version,
-        "benchmark": benchmark.name,
-        "model": model,
-        "precision": scores.precision,
-        "recall": scores.recall,
-        "f1": scores.f1,
-        "n_docs": evaluation.n_docs,
-        "per_type": json.dumps({label: round(s.f1, 4) for label, s in evaluation.per_type.items()}),
-        "n_entities": benchmark.entities,
-        "dropped_entities": benchmark.dropped_entities,
-        "max_sentences": cap or None,
-    }
+    def plan(self) -> EvaluationPlan:
+        benchmark_dir = Path(self.benchmark_dir) if self.benchmark_dir else settings.data_dir() / "benchmarks"
+        type_names = TypeNames.natural(self.type_names) if self.natural_type_names else TypeNames(self.type_names)
+        return EvaluationPlan(benchmark_dir, type_names, self.threshold, self.batch_size, self.max_sentences, self.benchmarks)
 
 
 @asset(
@@ -241,96 +191,42 @@ def model_evaluation(
     if base_model != (current_base := gliner_base_models.reference(variant)):
         context.log.warning(f"{version} was fine-tuned from {base_model}, but the base evaluated now is {current_base}")
     dataset = load_dataset_export(dataset_path(context, config.dataset_path))
-    benchmark_dir = Path(config.benchmark_dir) if config.benchmark_dir else settings.data_dir() / "benchmarks"
-    scan = find_benchmarks(benchmark_dir, _type_names(config))
-    suites = [
-        Benchmark(name, examples_from_gliner_rows(dataset.split(name)), list(dataset.entity_types),
-                  f"{dataset.version}:{name}", "dataset")  # fmt: skip
-        for name in DATASET_BENCHMARKS
-        if dataset.split(name)
-    ]
-    external: list[Benchmark] = []
-    for benchmark in scan.benchmarks:
-        if benchmark.name in DATASET_BENCHMARKS:
-            scan.skipped[benchmark.source] = "its name is that of a dataset split"
-        elif config.benchmarks and benchmark.name not in config.benchmarks:
-            scan.skipped[benchmark.source] = "not in the configured benchmarks"
-        else:
-            external.append(benchmark)
-    if missing := sorted(set(config.benchmarks) - {b.name for b in external}):
-        context.log.warning(f"configured benchmarks not found in {benchmark_dir}: {', '.join(missing)}")
-    suites += [_capped(benchmark, config.max_sentences) for benchmark in external]
-
-    rows: list[dict[str, Any]] = []
-    test_per_type: dict[str, dict[str, float]] = {}
-    started = time.perf_counter()
+    plan = config.plan()
     loaders = {"base": lambda: gliner_base_models.load(variant), "finetuned": lambda: open_gliner(model_path)}
-    for model_name, load in loaders.items():
-        model = load()
-        for benchmark in suites:
-
-            def progress(done: int, total: int, seconds: float, name: str = benchmark.name) -> None:
-                rate = done / seconds if seconds else 0.0
-                context.log.info(f"{model_name} on {name}: {done}/{total} sentences, {rate:.1f} sentences/s")
-
-            evaluation = evaluate_examples(
-                model, benchmark.examples, benchmark.labels, config.threshold, config.batch_size, progress
-            )
-            cap = config.max_sentences if benchmark.format != "dataset" else 0  # dataset splits run whole
-            rows.append(_score_row(variant, version, benchmark, model_name, evaluation, cap))
-            if benchmark.name == "test":
-                for label, scores in evaluation.per_type.items():
-                    test_per_type.setdefault(label, {})[model_name] = round(scores.f1, 4)
-        del model  # one model in memory at a time
+    result = evaluate_variant(
+        variant, version, loaders, dataset, DATASET_BENCHMARKS, plan, context.log.info, context.log.warning
+    )
     with warehouse.get_connection() as conn:
-        keys = {"variant": variant, "model_version": version}
-        tables.MODEL_EVALUATIONS.replace_rows(conn, keys, rows)
+        tables.MODEL_EVALUATIONS.replace_rows(conn, {"variant": variant, "model_version": version}, result.rows)
 
-    scores = pd.DataFrame(rows, columns=list(MODEL_EVALUATIONS_COLUMNS))
-    f1 = scores.pivot(index="benchmark", columns="model", values="f1")
-    f1 = f1.reindex(index=[b.name for b in suites], columns=["base", "finetuned"])
-    f1["delta"] = f1["finetuned"] - f1["base"]
-    zero_shot = f1.loc[[name for name in ZERO_SHOT_BENCHMARKS if name in f1.index]]
-    averages = {"average (all)": f1.mean()}
-    if not zero_shot.empty:
-        averages[ZERO_SHOT_AVERAGE if len(zero_shot) == len(ZERO_SHOT_BENCHMARKS)
-                 else f"Average (zero-shot, {len(zero_shot)} of 7 sets)"] = zero_shot.mean()  # fmt: skip
-    comparison = pd.concat([f1, pd.DataFrame(averages).T]).rename_axis("benchmark").reset_index().round(4)
-    per_type = [{"type": label, **values} for label, values in sorted(test_per_type.items())]
-    read = [
-        {"benchmark": b.name, "layout": b.format, "sentences": len(b.examples), "entities": b.entities,
-         "types": len(b.labels), "dropped entities": dropped_summary(b) or 0, "labels": ", ".join(b.labels),
-         "source": b.source}  # fmt: skip
-        for b in external
-    ]
-    zero_shot_average = zero_shot.mean() if not zero_shot.empty else pd.Series(dtype=float)
+    comparison, external = result.comparison, result.suites.external
     return MaterializeResult(
         metadata={
-            "dagster/row_count": len(rows),
+            "dagster/row_count": len(result.rows),
             "model_version": version,
             "model_path": MetadataValue.path(str(model_path)),
             "base_model": base_model,
             "data_version": dataset.version,
             "threshold": config.threshold,
             "max_sentences": config.max_sentences or None,
-            "benchmarks": md(comparison, max_rows=100),
-            "average_f1_base": _number(averages["average (all)"]["base"]),
-            "average_f1_finetuned": _number(averages["average (all)"]["finetuned"]),
-            "average_f1_delta": _number(averages["average (all)"]["delta"]),
-            "zero_shot_sets": len(zero_shot),
-            "zero_shot_average_f1_base": _number(zero_shot_average.get("base", float("nan"))),
-            "zero_shot_average_f1_finetuned": _number(zero_shot_average.get("finetuned", float("nan"))),
-            "test_per_type_f1": md(per_type, max_rows=100),
-            "benchmark_dir": MetadataValue.path(str(benchmark_dir)),
+            "benchmarks": md(comparison.table, max_rows=100),
+            "average_f1_base": comparison.average["base"],
+            "average_f1_finetuned": comparison.average["finetuned"],
+            "average_f1_delta": comparison.average["delta"],
+            "zero_shot_sets": comparison.zero_shot_sets,
+            "zero_shot_average_f1_base": comparison.zero_shot_average["base"],
+            "zero_shot_average_f1_finetuned": comparison.zero_shot_average["finetuned"],
+            "test_per_type_f1": md(result.test_per_type, max_rows=100),
+            "benchmark_dir": MetadataValue.path(str(plan.benchmark_dir)),
             "benchmarks_found": len(external),
-            "benchmarks_read": md(read, max_rows=100, width=400),  # the label sets in full
+            "benchmarks_read": md(result.benchmarks_read, max_rows=100, width=400),  # the label sets in full
             "dropped_entities": sum(b.dropped_entities for b in external),
             "benchmark_note": (
                 f"{len(external)} benchmark(s) evaluated" if external
                 else "no benchmark found (none are bundled): see the README for the sets to download into benchmark_dir"
             ),
-            "benchmark_files_skipped": md([{"path": p, "reason": r} for p, r in scan.skipped.items()], max_rows=50),
-            "evaluation_seconds": round(time.perf_counter() - started, 1),
+            "benchmark_files_skipped": md([{"path": p, "reason": r} for p, r in result.suites.skipped.items()], max_rows=50),
+            "evaluation_seconds": result.seconds,
             "table": tables.MODEL_EVALUATIONS.name,
         }
     )
