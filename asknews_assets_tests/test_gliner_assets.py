@@ -17,6 +17,7 @@ from asknews_assets.models.inference import GlinerModelUnavailable
 from asknews_assets.models.offline import OFFLINE_BASE_MODEL
 from asknews_assets.models.synthetic import write_synthetic_dataset
 from asknews_assets.resources.models import HubGlinerBaseModels, OfflineGlinerBaseModels, resources_for
+from asknews_assets.warehouse import tables
 
 FIXTURES = Path(__file__).parent / "fixtures" / "benchmarks"
 SIZES = {"train": 8, "validation": 2, "test": 4, "test_heldout_topics": 3}
@@ -72,7 +73,7 @@ def test_finetune_then_evaluate_before_and_after(data_dir, tmp_path, instance, w
     assert not (model_path / "checkpoints").exists()
     assert GLiNER.from_pretrained(str(model_path)).config.max_len == 24
     with warehouse.get_connection() as conn:
-        registry = conn.execute("SELECT variant, model_version, model_path, steps FROM finetuned_models").fetchall()
+        registry = conn.execute(f"SELECT variant, model_version, model_path, steps FROM {tables.FINETUNED_MODELS}").fetchall()
     assert registry == [("small", version, str(model_path), 2)]
 
     quick = {"benchmark_dir": str(benchmarks), "max_sentences": 1}
@@ -104,10 +105,10 @@ def test_finetune_then_evaluate_before_and_after(data_dir, tmp_path, instance, w
     evaluate()  # a re-materialisation replaces its rows
     with warehouse.get_connection() as conn:
         rows = conn.execute(
-            "SELECT benchmark, model, n_docs, f1, per_type FROM model_evaluations ORDER BY benchmark, model"
+            f"SELECT benchmark, model, n_docs, f1, per_type FROM {tables.MODEL_EVALUATIONS} ORDER BY benchmark, model"
         ).fetchall()
         dropped = dict(conn.execute(
-            "SELECT benchmark, dropped_entities FROM model_evaluations WHERE model = 'base' AND dropped_entities > 0"
+            f"SELECT benchmark, dropped_entities FROM {tables.MODEL_EVALUATIONS} WHERE model = 'base' AND dropped_entities > 0"
         ).fetchall())  # fmt: skip
     assert len(rows) == 2 * 12
     assert {(b, n) for b, m, n, _, _ in rows if m == "base"} == {

@@ -13,6 +13,7 @@ from asknews_assets.models.pipes import base_models_from, pipes_extras
 from asknews_assets.models.synthetic import write_synthetic_dataset
 from asknews_assets.models.training import TrainingSettings
 from asknews_assets.resources.models import OfflineGlinerBaseModels, training_pipes_client
+from asknews_assets.warehouse import tables
 from asknews_assets_tests.test_gliner_assets import FEW_STEPS, SIZES, stub_dataset_splits
 
 
@@ -71,7 +72,7 @@ def test_pipes_training_matches_in_process_training(tmp_path, instance, warehous
     assert any("fine-tuning" in m and "synthetic-v1" in m for m in logs)
     # The registry row points at the model the workload saved.
     with warehouse.get_connection() as conn:
-        paths = {row[0] for row in conn.execute("SELECT model_path FROM finetuned_models").fetchall()}
+        paths = {row[0] for row in conn.execute(f"SELECT model_path FROM {tables.FINETUNED_MODELS}").fetchall()}
     assert str(piped_path) in paths
 
 

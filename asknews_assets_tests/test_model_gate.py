@@ -62,5 +62,5 @@ def test_a_finetuned_model_worse_than_its_base_fails_the_gate(warehouse, scores,
 def test_a_version_without_test_scores_fails_the_gate(warehouse):
     _seed(warehouse, {"m-1": (0.4, 0.5)})
     with warehouse.get_connection() as conn:
-        conn.execute("DELETE FROM model_evaluations WHERE benchmark = 'test' AND model = 'finetuned'")
+        conn.execute(f"DELETE FROM {tables.MODEL_EVALUATIONS} WHERE benchmark = 'test' AND model = 'finetuned'")
     assert finetuned_not_worse_than_base(warehouse=warehouse).passed is False

@@ -1,5 +1,5 @@
 """The Pipes workload of finetuned_gliner: `python -m asknews_assets.models.pipes_entrypoint`,
-launched by the asset through a Pipes client (see gliner_models.pipes). It runs the same finetune()
+launched by the asset through a Pipes client (see models.pipes). It runs the same finetune()
 as the in-process step and reports its metadata, model path included, back to Dagster."""
 
 from __future__ import annotations
