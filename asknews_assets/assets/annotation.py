@@ -17,16 +17,14 @@ from pydantic import Field
 
 from asknews_assets import settings
 from asknews_assets.annotation import (
-    ALL_SPLITS,
     Document,
-    SplitSettings,
     annotated_rows,
     annotation_stats,
-    assign_splits,
     entity_type_counts,
     load_entity_schema,
     normalize_text,
 )
+from asknews_assets.dataset.splits import ALL_SPLITS, SplitSettings, assign_splits
 from asknews_assets.dataset.export import build_manifest, content_version, recipe_rows, split_frames, write_export
 from asknews_assets.annotation.quality import GOLD_SET_PATH, QualityReport, evaluate_on_gold, quality_rows
 from asknews_assets.annotation.records import spans_of

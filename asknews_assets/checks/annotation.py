@@ -7,9 +7,9 @@ import pandas as pd
 from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue, asset_check
 
 from asknews_assets import settings
-from asknews_assets.annotation import annotation_stats, entity_type_counts, find_leaks, record_problems
+from asknews_assets.annotation import annotation_stats, entity_type_counts, record_problems
 from asknews_assets.dataset.export import DATASET_FILE, MANIFEST_FILE
-from asknews_assets.dataset.splits import ALL_SPLITS
+from asknews_assets.dataset.splits import ALL_SPLITS, find_leaks
 from asknews_assets.assets.annotation import (
     ANNOTATED_ARTICLES,
     DATASET_SPLITS,
