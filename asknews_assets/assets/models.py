@@ -29,7 +29,8 @@ from pydantic import Field
 
 from asknews_assets import settings
 from asknews_assets.execution import GPU_QUEUE_TAGS
-from asknews_assets.models.dataset import DatasetExportMissing, load_dataset_export
+# DATASET_BENCHMARKS: the dataset's own test splits, evaluated before any benchmark folder.
+from asknews_assets.dataset.export import EVALUATION_SPLITS as DATASET_BENCHMARKS, DatasetExportMissing, load_dataset_export
 from asknews_assets.models.benchmarks import (
     ZERO_SHOT_BENCHMARKS,
     Benchmark,
@@ -63,8 +64,6 @@ MODEL_EVALUATIONS_DDL = """
     precision DOUBLE NOT NULL, recall DOUBLE NOT NULL, f1 DOUBLE NOT NULL, n_docs INTEGER NOT NULL, per_type JSON,
     n_entities INTEGER, dropped_entities INTEGER, max_sentences INTEGER
 """
-# The dataset's own test splits, evaluated before any benchmark folder.
-DATASET_BENCHMARKS = ("test", "test_heldout_topics")
 
 
 def replace_rows(conn: Any, table: str, ddl: str, keys: dict[str, str], rows: list[dict[str, Any]]) -> None:
