@@ -64,10 +64,10 @@ class DatasetBuild:
 
 
 def per_split_counts(values_by_split: Mapping[str, Sequence[Any]], name: str) -> list[dict[str, Any]]:
-    """One row per value: its count in each split and in total, most frequent first."""
+    """One row per value: its count in each split (0 in a split not given) and in total, most frequent first."""
     counts = {split: Counter(values) for split, values in values_by_split.items()}
     return [
-        {name: value, **{split: counts[split][value] for split in ALL_SPLITS}, "total": total}
+        {name: value, **{split: counts.get(split, Counter())[value] for split in ALL_SPLITS}, "total": total}
         for value, total in sum(counts.values(), Counter()).most_common()
     ]
 
