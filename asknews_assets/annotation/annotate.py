@@ -12,6 +12,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -55,11 +56,11 @@ class AnnotatedSample:
     def failure_message(self) -> str:
         return f"no article of {self.articles} could be annotated by {self.backend} ({self.model}): {dict(self.failures_by_reason)}"
 
-    @property
+    @cached_property
     def stats(self) -> dict[str, Any]:
         return annotation_stats(self.rows)
 
-    @property
+    @cached_property
     def type_counts(self) -> dict[str, int]:
         return entity_type_counts(self.rows)
 

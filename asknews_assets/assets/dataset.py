@@ -8,6 +8,8 @@ publication read (found through the `dataset_version` / `dataset_path` metadata 
 from pathlib import Path
 from typing import Optional
 
+import duckdb
+import pandas as pd
 from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 from pydantic import Field
 
@@ -63,7 +65,8 @@ class DatasetSplitsConfig(Config):
         )
 
 
-def _read_inputs(conn, coverage) -> DatasetInputs:
+def _read_inputs(conn: duckdb.DuckDBPyConnection, coverage: pd.DataFrame) -> DatasetInputs:
+    """Everything build_dataset uses, through the contract; tables not written yet read as empty."""
     embeddings, embedding_models = readers.article_embeddings_of(conn, tables.ANNOTATED_ARTICLES)
     sources = (
         [b for (b,) in conn.execute(f"SELECT DISTINCT source_backend FROM {tables.RAW_INGEST_STATS} ORDER BY 1").fetchall()]
