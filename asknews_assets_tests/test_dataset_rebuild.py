@@ -9,7 +9,8 @@ import re
 
 from dagster import AssetKey, materialize
 
-from asknews_assets.assets.annotation import annotated_articles, dataset_splits
+from asknews_assets.assets.annotation import annotated_articles
+from asknews_assets.assets.dataset import dataset_splits
 from asknews_assets.llm import ChatEndpoint
 from asknews_assets.publication.local import read_refs
 from asknews_assets.publication.staging import stage_dataset

@@ -12,7 +12,7 @@ from gliner import GLiNER
 from asknews_assets.assets.models import dataset_path, finetuned_gliner, model_evaluation
 from asknews_assets.checks.models import finetuned_model_folders_complete, model_evaluations_complete
 from asknews_assets.models.benchmarks import ZERO_SHOT_BENCHMARKS
-from asknews_assets.models.dataset import DatasetExportMissing
+from asknews_assets.dataset.export import DatasetExportMissing
 from asknews_assets.models.inference import GlinerModelUnavailable
 from asknews_assets.models.offline import OFFLINE_BASE_MODEL
 from asknews_assets.models.synthetic import write_synthetic_dataset

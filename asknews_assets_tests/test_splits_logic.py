@@ -4,11 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from asknews_assets.dataset.export import HELDOUT, TEST, TRAIN, VALIDATION
 from asknews_assets.dataset.splits import (
-    HELDOUT,
-    TEST,
-    TRAIN,
-    VALIDATION,
     SplitSettings,
     assign_splits,
     choose_heldout_topics,

@@ -1,5 +1,5 @@
-"""Entity annotation and dataset splits as plain logic: the type schema, GLiNER-style tokens and span
-grounding, the three annotator backends, leak-free splits and the versioned dataset export."""
+"""Entity annotation as plain logic: the type schema, GLiNER-style tokens and span grounding, and the
+three annotator backends. The splits and the export are the dataset stage's (asknews_assets.dataset)."""
 
 from asknews_assets.annotation.backends import (
     Annotation,
@@ -22,19 +22,8 @@ from asknews_assets.annotation.records import (
 from asknews_assets.annotation.schema import EntitySchema, EntityType, InvalidEntitySchema, load_entity_schema
 from asknews_assets.annotation.spacy_labels import spacy_entity_type
 from asknews_assets.annotation.spans import Alignment, Mention, Token, align_mentions, normalize_text, split_words
-from asknews_assets.dataset.splits import (
-    ALL_SPLITS,
-    HELDOUT,
-    LeakReport,
-    SplitResult,
-    SplitSettings,
-    assign_splits,
-    find_leaks,
-)
 
 __all__ = [
-    "ALL_SPLITS",
-    "HELDOUT",
     "PROMPT_VERSION",
     "Alignment",
     "Annotation",
@@ -43,10 +32,7 @@ __all__ = [
     "EntitySchema",
     "EntityType",
     "InvalidEntitySchema",
-    "LeakReport",
     "Mention",
-    "SplitResult",
-    "SplitSettings",
     "Token",
     "align_mentions",
     "annotate_with_gliner",
@@ -55,11 +41,9 @@ __all__ = [
     "annotated_record",
     "annotated_rows",
     "annotation_stats",
-    "assign_splits",
     "entities_problem",
     "entity_messages",
     "entity_type_counts",
-    "find_leaks",
     "load_entity_schema",
     "load_spacy",
     "normalize_text",

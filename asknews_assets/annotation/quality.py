@@ -123,6 +123,10 @@ class QualityReport:
             "failed_documents": self.failed_documents,
         }
 
+    def confusion_rows(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The most frequent (gold type, predicted type) confusions."""
+        return [{"gold": g, "predicted": p, "count": n} for g, p, n in self.confusions[:limit]]
+
     def per_type_rows(self) -> list[dict[str, Any]]:
         return [
             {"entity_type": label, "precision": round(s.precision, 3), "recall": round(s.recall, 3), "f1": round(s.f1, 3), "gold": s.gold, "predicted": s.predicted}

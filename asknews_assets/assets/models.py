@@ -23,7 +23,7 @@ from pydantic import Field
 
 from asknews_assets import settings
 from asknews_assets.execution import GPU_QUEUE_TAGS
-from asknews_assets.models.dataset import DatasetExportMissing, load_dataset_export
+from asknews_assets.dataset.export import EVALUATION_SPLITS, DatasetExportMissing, load_dataset_export
 from asknews_assets.models.benchmarks import TypeNames
 from asknews_assets.models.evaluation import EvaluationPlan, evaluate_variant
 from asknews_assets.models.finetune import finetune, registry_row
@@ -36,8 +36,6 @@ from asknews_assets.resources.models import GlinerBaseModels, validate_variant
 from asknews_assets.warehouse import tables
 from asknews_assets.warehouse.resource import Warehouse
 
-# The dataset's own test splits, evaluated before any benchmark folder.
-DATASET_BENCHMARKS = ("test", "test_heldout_topics")
 
 
 def dataset_path(context: AssetExecutionContext, configured: str) -> Path:
@@ -194,7 +192,7 @@ def model_evaluation(
     plan = config.plan()
     loaders = {"base": lambda: gliner_base_models.load(variant), "finetuned": lambda: open_gliner(model_path)}
     result = evaluate_variant(
-        variant, version, loaders, dataset, DATASET_BENCHMARKS, plan, context.log.info, context.log.warning
+        variant, version, loaders, dataset, EVALUATION_SPLITS, plan, context.log.info, context.log.warning
     )
     with warehouse.get_connection() as conn:
         tables.MODEL_EVALUATIONS.replace_rows(conn, {"variant": variant, "model_version": version}, result.rows)

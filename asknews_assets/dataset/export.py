@@ -1,5 +1,9 @@
 """The versioned dataset export: the recipe's JSON, one Parquet file per split, and a manifest.
 
+This module owns the format: the split names, the file names, the manifest (built and read) and
+the reader of an export folder. The dataset stage writes it; training, evaluation, the checks and
+publication read it through here.
+
     <dataset_store_dir>/<version>/
         asknews_ner.json     {"train": [...], "validation": [...], "test": [...], "test_heldout_topics": [...]}
                              rows {"tokenized_text": [...], "ner": [[start, end_inclusive, type], ...], "metadata": {...}}
@@ -22,6 +26,7 @@ import shutil
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +35,21 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from asknews_assets.annotation.records import annotation_stats, entity_type_counts, spans_of, unattested_by_backend
-from asknews_assets.dataset.splits import ALL_SPLITS
+
+TRAIN, VALIDATION, TEST, HELDOUT = "train", "validation", "test", "test_heldout_topics"
+ALL_SPLITS = (TRAIN, VALIDATION, TEST, HELDOUT)
+# The splits models are evaluated on: no near-duplicate of a training article may be in them.
+EVALUATION_SPLITS = (TEST, HELDOUT)
 
 DATASET_FILE = "asknews_ner.json"
 MANIFEST_FILE = "manifest.json"
+
+
+def split_file(name: str) -> str:
+    return f"{name}.parquet"
+
+
+EXPORT_FILES = (DATASET_FILE, MANIFEST_FILE, *(split_file(name) for name in ALL_SPLITS))
 
 PARQUET_SCHEMA = pa.schema(
     [
@@ -168,7 +184,7 @@ def write_export(store: Path, document: Mapping[str, Any], frames: Mapping[str, 
     try:
         (staging / DATASET_FILE).write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
         for name in ALL_SPLITS:
-            pq.write_table(_parquet_table(frames[name]), staging / f"{name}.parquet")
+            pq.write_table(_parquet_table(frames[name]), staging / split_file(name))
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
         if target.exists():  # a folder without a manifest: left by something else, not an export
             shutil.rmtree(target)
@@ -182,3 +198,64 @@ def write_export(store: Path, document: Mapping[str, Any], frames: Mapping[str, 
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return target
+
+
+# --- reading an export ----------------------------------------------------------------------------
+
+
+class DatasetExportMissing(FileNotFoundError):
+    """No usable dataset export where one was expected."""
+
+
+class DatasetExportMismatch(ValueError):
+    """An export folder whose manifest describes another version than the one asked for."""
+
+
+def read_manifest(folder: str | Path, version: str | None = None) -> dict[str, Any]:
+    """The manifest of the export folder `folder`; with `version`, checked to describe that version."""
+    path = Path(folder) / MANIFEST_FILE
+    if not path.is_file():
+        described = f"the dataset_path of version {version}" if version else str(folder)
+        raise DatasetExportMissing(f"{path} does not exist: {described} is not a dataset export")
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    if version is not None and manifest.get("version") != version:
+        raise DatasetExportMismatch(f"{path} describes version {manifest.get('version')!r}, not {version!r}")
+    return manifest
+
+
+@dataclass(frozen=True)
+class DatasetExport:
+    path: Path
+    version: str
+    splits: dict[str, list[dict[str, Any]]]
+    entity_types: list[str]
+
+    def split(self, name: str) -> list[dict[str, Any]]:
+        return self.splits.get(name) or []
+
+
+def load_dataset_export(path: str | Path) -> DatasetExport:
+    """The splits, version and entity types of an export folder. The version is the manifest's,
+    else the folder name; entity types are the manifest's, else those the rows use."""
+    path = Path(path)
+    data_file = path / DATASET_FILE
+    if not data_file.is_file():
+        raise DatasetExportMissing(f"no {DATASET_FILE} in {path}: materialize the dataset_splits asset first")
+    splits = json.loads(data_file.read_text(encoding="utf-8"))
+    manifest = read_manifest(path) if (path / MANIFEST_FILE).is_file() else {}
+    entity_types = manifest.get("entity_types") or sorted(
+        {span[2] for rows in splits.values() for row in rows for span in row.get("ner") or []}
+    )
+    return DatasetExport(path, str(manifest.get("version") or path.name), splits, list(entity_types))
+
+
+def training_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Only what GLiNER's collator reads: tokens and spans as lists of [start, end, type]."""
+    return [
+        {
+            "tokenized_text": list(row["tokenized_text"]),
+            "ner": [[int(s), int(e), str(t)] for s, e, t in row.get("ner") or []],
+        }
+        for row in rows
+        if row.get("tokenized_text")
+    ]

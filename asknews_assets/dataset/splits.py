@@ -24,10 +24,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-TRAIN, VALIDATION, TEST, HELDOUT = "train", "validation", "test", "test_heldout_topics"
+from asknews_assets.dataset.export import ALL_SPLITS, EVALUATION_SPLITS, HELDOUT, TEST, TRAIN, VALIDATION
+
 RATIO_SPLITS = (TRAIN, VALIDATION, TEST)
-ALL_SPLITS = (*RATIO_SPLITS, HELDOUT)
-EVALUATION_SPLITS = (TEST, HELDOUT)  # no near-duplicate of a training article may be in these
 NOISE_TOPIC = -1
 # Grouping uses a hair lower threshold than the check, so float rounding never separates a pair
 # that the check would then find above the threshold.

@@ -31,7 +31,7 @@ from asknews_assets.models.benchmarks import (
 )
 
 if TYPE_CHECKING:
-    from asknews_assets.models.dataset import DatasetExport
+    from asknews_assets.dataset.export import DatasetExport
 
 
 @dataclass(frozen=True)

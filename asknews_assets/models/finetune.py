@@ -14,7 +14,7 @@ from typing import Any
 from dagster import MetadataValue
 
 from asknews_assets import settings
-from asknews_assets.models.dataset import load_dataset_export
+from asknews_assets.dataset.export import load_dataset_export
 from asknews_assets.models.training import TrainingSettings, loss_curve_figure, model_version, train_gliner
 from asknews_assets.metadata import png
 

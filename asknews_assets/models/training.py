@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from asknews_assets.models.dataset import training_rows
+from asknews_assets.dataset.export import training_rows
 from asknews_assets.models.inference import fit_word_windows
 
 CHECKPOINTS = "checkpoints"

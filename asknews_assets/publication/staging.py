@@ -16,13 +16,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from asknews_assets.dataset.export import DatasetExportMismatch, DatasetExportMissing, read_manifest
 from asknews_assets.publication.bundle import HUB_MANAGED_FILES, Bundle, PublicationError
 from asknews_assets.publication.cards import SplitSummary, dataset_card, model_card
 from asknews_assets.publication.licenses import LicenseConflict, dataset_license
 from asknews_assets.publication.naming import validate_split, version_tag
 from asknews_assets.publication.sharding import DEFAULT_MAX_SHARD_BYTES, shard_split
 
-MANIFEST_FILE = "manifest.json"
 CARD_FILE = "README.md"
 # Trainer state that may sit next to the weights and is no part of a released model.
 TRAINING_LEFTOVERS = frozenset({"optimizer.pt", "scheduler.pt", "trainer_state.json", "training_args.bin", "rng_state.pth"})
@@ -34,16 +34,6 @@ class StagedDataset:
     card: str
     manifest: dict[str, Any]
     splits: tuple[SplitSummary, ...]
-
-
-def read_manifest(dataset_path: Path, version: str) -> dict[str, Any]:
-    path = dataset_path / MANIFEST_FILE
-    if not path.is_file():
-        raise PublicationError(f"{path} does not exist: the dataset_path of version {version} is not a dataset export")
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    if manifest.get("version") != version:
-        raise PublicationError(f"{path} describes version {manifest.get('version')!r}, not {version!r}")
-    return manifest
 
 
 def _publication_window(tables: list) -> tuple[str, str] | None:
@@ -72,7 +62,10 @@ def stage_dataset(
     publication.licenses); where they conflict with each other or with `configured_license`,
     publication is refused with the reason.
     """
-    manifest = read_manifest(dataset_path, version)
+    try:
+        manifest = read_manifest(dataset_path, version)
+    except (DatasetExportMissing, DatasetExportMismatch) as problem:
+        raise PublicationError(str(problem)) from None
     try:
         license = dataset_license(manifest.get("licenses") or {}, configured_license)
     except LicenseConflict as conflict:
