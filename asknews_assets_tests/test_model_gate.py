@@ -10,14 +10,14 @@ import pytest
 from asknews_assets.assets.models import FINETUNED_GLINER, FINETUNED_MODELS_DDL, MODEL_EVALUATION, MODEL_EVALUATIONS_DDL
 from asknews_assets.checks.models import MAX_F1_DROP, finetuned_not_worse_than_base
 from asknews_assets.definitions import defs
-from asknews_assets.publication.releases import blocking_check_keys
+from asknews_assets.releases import blocking_check_keys
 from asknews_assets.warehouse.storage import replace_table
 
 
 def test_the_checks_the_model_gate_relies_on_are_blocking():
-    graph = defs.resolve_asset_graph()
-    assert {k.name for k in blocking_check_keys(graph, FINETUNED_GLINER)} >= {"finetuned_model_folders_complete"}
-    assert {k.name for k in blocking_check_keys(graph, MODEL_EVALUATION)} >= {
+    repository = defs.get_repository_def()
+    assert {k.name for k in blocking_check_keys(repository, FINETUNED_GLINER)} >= {"finetuned_model_folders_complete"}
+    assert {k.name for k in blocking_check_keys(repository, MODEL_EVALUATION)} >= {
         "model_evaluations_complete",
         "finetuned_not_worse_than_base",
     }

@@ -30,7 +30,7 @@ from asknews_assets import settings
 from asknews_assets.assets.publication import published_dataset, published_models
 from asknews_assets.partitions import model_variant_partitions
 from asknews_assets.publication.local import read_refs
-from asknews_assets.publication.releases import DATASET_SPLITS, FINETUNED_GLINER, MODEL_EVALUATION
+from asknews_assets.releases import DATASET_SPLITS, FINETUNED_GLINER, MODEL_EVALUATION
 from asknews_assets.resources.publication import HubPublisher, LocalFolderPublisher
 from asknews_assets.warehouse.resource import Warehouse
 from asknews_assets.sensors.publication import publication_sensor
