@@ -82,10 +82,6 @@ class Materialization:
         return f"{self.asset_key.to_user_string()}{where} {self.version}"
 
 
-# A release is a materialization that carries a version.
-Release = Materialization
-
-
 @dataclass(frozen=True)
 class CheckVerdict:
     """Blocking checks of a release, by outcome."""
@@ -110,7 +106,7 @@ def materializations(
     return [
         Materialization(
             asset_key,
-            partition,
+            record.partition_key,
             record.storage_id,
             record.run_id,
             plain_metadata(record.asset_materialization.metadata) if record.asset_materialization else {},
@@ -127,7 +123,7 @@ def latest_materialization(
     return newest[0] if newest else None
 
 
-def latest_release(instance: DagsterInstance, asset_key: AssetKey, partition: str | None = None) -> Release | None:
+def latest_release(instance: DagsterInstance, asset_key: AssetKey, partition: str | None = None) -> Materialization | None:
     """The newest materialization, if it carries a version (an older one is superseded either way)."""
     latest = latest_materialization(instance, asset_key, partition)
     return latest if latest and latest.version else None
@@ -135,7 +131,7 @@ def latest_release(instance: DagsterInstance, asset_key: AssetKey, partition: st
 
 def find_release(
     instance: DagsterInstance, asset_key: AssetKey, version: str, partition: str | None = None
-) -> Release | None:
+) -> Materialization | None:
     """The newest materialization of that version."""
     return next((m for m in materializations(instance, asset_key, partition) if m.version == version), None)
 
@@ -153,13 +149,13 @@ def blocking_check_keys(repository: RepositoryDefinition | None, asset_key: Asse
     }
 
 
-def _targets(evaluation: AssetCheckEvaluation, run_id: str, release: Release) -> bool:
+def _targets(evaluation: AssetCheckEvaluation, run_id: str, release: Materialization) -> bool:
     """Whether the evaluation checked this very materialization (old evaluations only name their run)."""
     target = evaluation.target_materialization_data
     return target.storage_id == release.storage_id if target else run_id == release.run_id
 
 
-def _evaluations_in_run(instance: DagsterInstance, release: Release) -> dict[AssetCheckKey, list[AssetCheckEvaluation]]:
+def _evaluations_in_run(instance: DagsterInstance, release: Materialization) -> dict[AssetCheckKey, list[AssetCheckEvaluation]]:
     """Checks planned or evaluated on the release's asset in the run that materialized it, each with
     the evaluations it made there, newest first (none: planned, never evaluated)."""
     entries = instance.all_logs(
@@ -178,7 +174,7 @@ def _evaluations_in_run(instance: DagsterInstance, release: Release) -> dict[Ass
 
 
 def _evaluation_of(
-    instance: DagsterInstance, key: AssetCheckKey, release: Release, in_run: list[AssetCheckEvaluation]
+    instance: DagsterInstance, key: AssetCheckKey, release: Materialization, in_run: list[AssetCheckEvaluation]
 ) -> AssetCheckEvaluation | None:
     """The latest evaluation of a check on this very materialization: the check's latest evaluation
     if it targets it (a later run may have re-evaluated it), else the latest of the release's run."""
@@ -190,7 +186,7 @@ def _evaluation_of(
 
 
 def check_verdict(
-    instance: DagsterInstance, release: Release, repository: RepositoryDefinition | None = None
+    instance: DagsterInstance, release: Materialization, repository: RepositoryDefinition | None = None
 ) -> CheckVerdict:
     """How the blocking checks went on this release's materialization.
 
@@ -215,7 +211,7 @@ def check_verdict(
 
 
 def require_publishable(
-    instance: DagsterInstance, release: Release, repository: RepositoryDefinition | None = None
+    instance: DagsterInstance, release: Materialization, repository: RepositoryDefinition | None = None
 ) -> CheckVerdict:
     """The release's verdict, or ReleaseNotPublishable naming the checks that failed or have not run."""
     verdict = check_verdict(instance, release, repository)
@@ -228,7 +224,7 @@ def require_publishable(
 
 def resolve_release(
     instance: DagsterInstance, asset_key: AssetKey, version: str = "", partition: str | None = None
-) -> Release:
+) -> Materialization:
     """The release of that version, or the latest one when no version is asked for."""
     release = find_release(instance, asset_key, version, partition) if version else latest_release(instance, asset_key, partition)
     if release is None:

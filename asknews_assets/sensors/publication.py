@@ -32,7 +32,7 @@ from asknews_assets.releases import (
     MODEL_EVALUATION,
     PUBLISHED_DATASET,
     PUBLISHED_MODELS,
-    Release,
+    Materialization,
     check_verdict,
     find_release,
     latest_release,
@@ -68,7 +68,7 @@ def _published_version(instance: DagsterInstance, asset_key, partition: str | No
     return published.version if published else None
 
 
-def _blocked(instance: DagsterInstance, repository: RepositoryDefinition, releases: list[Release]) -> str | None:
+def _blocked(instance: DagsterInstance, repository: RepositoryDefinition, releases: list[Materialization]) -> str | None:
     """Why these releases may not be published yet (None: they may)."""
     for release in releases:
         verdict = check_verdict(instance, release, repository)
