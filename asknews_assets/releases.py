@@ -123,7 +123,9 @@ def latest_materialization(
     return newest[0] if newest else None
 
 
-def latest_release(instance: DagsterInstance, asset_key: AssetKey, partition: str | None = None) -> Materialization | None:
+def latest_release(
+    instance: DagsterInstance, asset_key: AssetKey, partition: str | None = None
+) -> Materialization | None:
     """The newest materialization, if it carries a version (an older one is superseded either way)."""
     latest = latest_materialization(instance, asset_key, partition)
     return latest if latest and latest.version else None
@@ -155,12 +157,13 @@ def _targets(evaluation: AssetCheckEvaluation, run_id: str, release: Materializa
     return target.storage_id == release.storage_id if target else run_id == release.run_id
 
 
-def _evaluations_in_run(instance: DagsterInstance, release: Materialization) -> dict[AssetCheckKey, list[AssetCheckEvaluation]]:
+def _evaluations_in_run(
+    instance: DagsterInstance, release: Materialization
+) -> dict[AssetCheckKey, list[AssetCheckEvaluation]]:
     """Checks planned or evaluated on the release's asset in the run that materialized it, each with
     the evaluations it made there, newest first (none: planned, never evaluated)."""
-    entries = instance.all_logs(
-        release.run_id, of_type={DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED, DagsterEventType.ASSET_CHECK_EVALUATION}
-    )
+    check_events = {DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED, DagsterEventType.ASSET_CHECK_EVALUATION}
+    entries = instance.all_logs(release.run_id, of_type=check_events)
     found: dict[AssetCheckKey, list[AssetCheckEvaluation]] = {}
     for entry in reversed(entries):
         evaluation = entry.asset_check_evaluation
@@ -218,7 +221,9 @@ def require_publishable(
     if verdict.failed:
         raise ReleaseNotPublishable(f"{release.describe()}: blocking checks failed: {', '.join(verdict.failed)}")
     if verdict.pending:
-        raise ReleaseNotPublishable(f"{release.describe()}: blocking checks not evaluated yet: {', '.join(verdict.pending)}")
+        raise ReleaseNotPublishable(
+            f"{release.describe()}: blocking checks not evaluated yet: {', '.join(verdict.pending)}"
+        )
     return verdict
 
 
@@ -226,7 +231,10 @@ def resolve_release(
     instance: DagsterInstance, asset_key: AssetKey, version: str = "", partition: str | None = None
 ) -> Materialization:
     """The release of that version, or the latest one when no version is asked for."""
-    release = find_release(instance, asset_key, version, partition) if version else latest_release(instance, asset_key, partition)
+    if version:
+        release = find_release(instance, asset_key, version, partition)
+    else:
+        release = latest_release(instance, asset_key, partition)
     if release is None:
         wanted = f"version {version}" if version else f"a materialization with {VERSION_FIELDS[asset_key]}"
         where = f" partition {partition}" if partition else ""

@@ -68,7 +68,9 @@ def _published_version(instance: DagsterInstance, asset_key, partition: str | No
     return published.version if published else None
 
 
-def _blocked(instance: DagsterInstance, repository: RepositoryDefinition, releases: list[Materialization]) -> str | None:
+def _blocked(
+    instance: DagsterInstance, repository: RepositoryDefinition, releases: list[Materialization]
+) -> str | None:
     """Why these releases may not be published yet (None: they may)."""
     for release in releases:
         verdict = check_verdict(instance, release, repository)
