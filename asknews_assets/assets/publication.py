@@ -57,7 +57,7 @@ def _code_location(context: AssetExecutionContext) -> RepositoryDefinition | Non
     """
     try:
         return context.repository_def
-    except Exception:  # Dagster's internal CheckError: the run has no code location (no public test for it)
+    except Exception:  # Dagster raises its internal CheckError; no public call says whether a run has one
         return None
 
 
