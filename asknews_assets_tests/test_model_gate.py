@@ -9,14 +9,14 @@ import pytest
 
 from asknews_assets.checks.models import MAX_F1_DROP, finetuned_not_worse_than_base
 from asknews_assets.definitions import defs
-from asknews_assets.publication.releases import blocking_check_keys
+from asknews_assets.releases import blocking_check_keys
 from asknews_assets.warehouse import tables
 
 
 def test_the_checks_the_model_gate_relies_on_are_blocking():
-    graph = defs.resolve_asset_graph()
-    assert {k.name for k in blocking_check_keys(graph, tables.FINETUNED_MODELS.key)} >= {"finetuned_model_folders_complete"}
-    assert {k.name for k in blocking_check_keys(graph, tables.MODEL_EVALUATIONS.key)} >= {
+    repository = defs.get_repository_def()
+    assert {k.name for k in blocking_check_keys(repository, tables.FINETUNED_MODELS.key)} >= {"finetuned_model_folders_complete"}
+    assert {k.name for k in blocking_check_keys(repository, tables.MODEL_EVALUATIONS.key)} >= {
         "model_evaluations_complete",
         "finetuned_not_worse_than_base",
     }

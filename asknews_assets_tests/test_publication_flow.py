@@ -11,6 +11,7 @@ import huggingface_hub.constants
 import pytest
 from dagster import (
     AssetCheckExecutionContext,
+    AssetSelection,
     AssetCheckResult,
     AssetExecutionContext,
     AssetKey,
@@ -30,7 +31,7 @@ from asknews_assets import settings
 from asknews_assets.assets.publication import published_dataset, published_models
 from asknews_assets.partitions import model_variant_partitions
 from asknews_assets.publication.local import read_refs
-from asknews_assets.publication.releases import DATASET_SPLITS, FINETUNED_GLINER, MODEL_EVALUATION
+from asknews_assets.releases import DATASET_SPLITS, FINETUNED_GLINER, MODEL_EVALUATION, latest_materialization
 from asknews_assets.resources.publication import HubPublisher, LocalFolderPublisher
 from asknews_assets.warehouse.resource import Warehouse
 from asknews_assets.sensors.publication import publication_sensor
@@ -80,9 +81,14 @@ def stub_model_evaluation(context: AssetExecutionContext, config: StubVersionCon
     return MaterializeResult(metadata={"model_version": config.version})
 
 
+# A test sets an outcome here to re-evaluate a check on a materialization with another result.
+CHECK_OUTCOMES: dict[AssetKey, bool] = {}
+
+
 def _outcome(context: AssetCheckExecutionContext, key: AssetKey) -> AssetCheckResult:
     event = context.instance.get_latest_materialization_event(key)
-    return AssetCheckResult(passed=bool(event.asset_materialization.metadata["stub_checks_pass"].value))
+    passed = CHECK_OUTCOMES.get(key, bool(event.asset_materialization.metadata["stub_checks_pass"].value))
+    return AssetCheckResult(passed=passed)
 
 
 @asset_check(asset=DATASET_SPLITS, blocking=True)
@@ -189,6 +195,48 @@ def test_versions_wait_for_passed_blocking_checks_and_for_their_evaluation(insta
     make_evaluation(instance, warehouse, "large", "m-2")
     result = evaluate_sensor(instance, defs)
     assert sorted(r.run_key for r in result.run_requests) == ["dataset:v-1", "model:large:m-2"]
+
+
+def test_a_check_evaluated_again_in_a_later_run_decides(instance, warehouse, tmp_path, monkeypatch):
+    """The verdict is the check's latest evaluation of that very materialization, not the one of
+    the run that materialized it."""
+    defs = make_definitions(LocalFolderPublisher(organization="acme", directory=str(tmp_path / "publish")), warehouse)
+    make_dataset(instance, "v-1", checks_pass=False)
+    assert "blocking checks failed (stub_splits_valid)" in evaluate_sensor(instance, defs).skip_message
+
+    monkeypatch.setitem(CHECK_OUTCOMES, DATASET_SPLITS, True)  # e.g. the check's threshold was fixed
+    check_only = materialize([stub_dataset_splits, stub_splits_valid], instance=instance,
+                             selection=AssetSelection.checks(stub_splits_valid))  # fmt: skip
+    assert not check_only.get_asset_materialization_events()  # the same materialization, checked again
+    assert [r.run_key for r in evaluate_sensor(instance, defs).run_requests] == ["dataset:v-1"]
+
+
+def test_a_requested_version_still_publishes_after_a_newer_one_was_checked(instance, warehouse, tmp_path):
+    """Its evaluation in the run that materialized it stands though the check's latest evaluation
+    is of the newer version."""
+    defs = make_definitions(LocalFolderPublisher(organization="acme", directory=str(tmp_path / "publish")), warehouse)
+    make_dataset(instance, "v-1")
+    (request,) = evaluate_sensor(instance, defs).run_requests
+    make_dataset(instance, "v-2", checks_pass=False)
+    assert run_requested(instance, defs, request).success
+    assert read_refs(tmp_path / "publish", "acme/AskNews-NER")["tags"].keys() == {"v-1"}
+    published = latest_materialization(instance, AssetKey("published_dataset"))
+    assert (published.version, published.metadata["upstream_checks_passed"]) == ("v-1", "stub_splits_valid")
+
+
+def test_the_latest_materialization_of_an_asset_or_partition(instance, warehouse):
+    assert latest_materialization(instance, DATASET_SPLITS) is None
+    make_model(instance, "small", "m-1")
+    make_model(instance, "large", "m-2")
+    make_model(instance, "small", "m-3")
+    small = latest_materialization(instance, FINETUNED_GLINER, "small")
+    assert (small.version, small.partition) == ("m-3", "small")
+    assert small.metadata["model_path"].endswith("m-3") and small.metadata["base_model"] == "urchade/gliner_small-v2.1"
+    assert latest_materialization(instance, FINETUNED_GLINER, "large").version == "m-2"
+    assert latest_materialization(instance, FINETUNED_GLINER, "medium") is None
+    make_evaluation(instance, warehouse, "small", "m-3")
+    evaluation = latest_materialization(instance, MODEL_EVALUATION, "small")
+    assert evaluation.version == "m-3" and evaluation.storage_id > small.storage_id
 
 
 def failure_message(run) -> str:

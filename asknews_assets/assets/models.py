@@ -11,7 +11,6 @@ from pathlib import Path
 
 from dagster import (
     AssetExecutionContext,
-    AssetRecordsFilter,
     Config,
     MaterializeResult,
     MetadataValue,
@@ -23,6 +22,7 @@ from pydantic import Field
 
 from asknews_assets import settings
 from asknews_assets.execution import GPU_QUEUE_TAGS
+from asknews_assets.releases import latest_materialization
 from asknews_assets.dataset.export import EVALUATION_SPLITS, DatasetExportMissing, load_dataset_export
 from asknews_assets.models.benchmarks import TypeNames
 from asknews_assets.models.evaluation import EvaluationPlan, evaluate_variant
@@ -42,14 +42,14 @@ def dataset_path(context: AssetExecutionContext, configured: str) -> Path:
     """The configured export folder, else the one the latest `dataset_splits` materialization wrote."""
     if configured:
         return Path(configured)
-    event = context.instance.get_latest_materialization_event(tables.DATASET_SPLITS.key)
-    path = event and event.asset_materialization and event.asset_materialization.metadata.get("dataset_path")
+    latest = latest_materialization(context.instance, tables.DATASET_SPLITS.key)
+    path = latest.metadata.get("dataset_path") if latest else None
     if not path:
         raise DatasetExportMissing(
             f"no dataset export found: materialize the '{tables.DATASET_SPLITS.asset}' asset first (its metadata"
             " names the dataset_path), or set dataset_path in this asset's config"
         )
-    return Path(str(path.value))
+    return Path(str(path))
 
 
 class FinetuneConfig(Config):
@@ -126,15 +126,12 @@ def finetuned_gliner(
 
 def latest_finetuned(context: AssetExecutionContext, variant: str) -> tuple[str, Path, str]:
     """(model_version, model_path, base_model) of the variant's latest fine-tuned model."""
-    records = context.instance.fetch_materializations(
-        AssetRecordsFilter(asset_key=tables.FINETUNED_MODELS.key, asset_partitions=[variant]), limit=1
-    ).records
-    metadata = records[0].asset_materialization.metadata if records and records[0].asset_materialization else {}
-    if "model_path" not in metadata:
+    latest = latest_materialization(context.instance, tables.FINETUNED_MODELS.key, variant)
+    if latest is None or "model_path" not in latest.metadata:
         raise FileNotFoundError(
             f"no fine-tuned model for variant {variant!r}: materialize finetuned_gliner[{variant}] first"
         )
-    value = lambda key: str(metadata[key].value)  # noqa: E731
+    value = lambda key: str(latest.metadata[key])  # noqa: E731
     return value("model_version"), Path(value("model_path")), value("base_model")
 
 

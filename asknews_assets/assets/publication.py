@@ -8,16 +8,15 @@ The publication sensor launches them exactly once per version; run by hand they 
 import tempfile
 from pathlib import Path
 
-import dagster._check as dagster_check
-import pandas as pd
-from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, RepositoryDefinition, asset
 from pydantic import Field
 
 from asknews_assets import settings
 from asknews_assets.metadata import md
 from asknews_assets.partitions import MODEL_VARIANTS, model_variant_partitions
 from asknews_assets.publication.bundle import PublishedRepo
-from asknews_assets.publication.releases import (
+from asknews_assets.publication.staging import stage_dataset, stage_model
+from asknews_assets.releases import (
     DATASET_SPLITS,
     DATASET_VERSION,
     FINETUNED_GLINER,
@@ -29,12 +28,10 @@ from asknews_assets.publication.releases import (
     require_publishable,
     resolve_release,
 )
-from asknews_assets.publication.staging import stage_dataset, stage_model
 from asknews_assets.resources.publication import Publisher
+from asknews_assets.warehouse import tables
+from asknews_assets.warehouse.readers import model_evaluations_of
 from asknews_assets.warehouse.resource import Warehouse
-from asknews_assets.warehouse.storage import table_exists
-
-MODEL_EVALUATIONS_TABLE = "model_evaluations"
 
 
 class PublishedDatasetConfig(Config):
@@ -52,15 +49,15 @@ class PublishedModelConfig(Config):
     )
 
 
-def _asset_graph(context: AssetExecutionContext):
-    """The code location's asset graph (to know the blocking checks), where the run has it.
+def _code_location(context: AssetExecutionContext) -> RepositoryDefinition | None:
+    """The code location's definitions (to know the blocking checks), where the run has them.
 
-    Runs launched from a code location have it; `execute_in_process` runs do not, and then the
+    Runs launched from a code location have them; `execute_in_process` runs do not, and then the
     checks recorded for the release decide.
     """
     try:
-        return context.repository_def.asset_graph
-    except dagster_check.CheckError:
+        return context.repository_def
+    except Exception:  # Dagster raises its internal CheckError; no public call says whether a run has one
         return None
 
 
@@ -96,10 +93,10 @@ def published_dataset(
     One commit makes the repository hold exactly this version (stale shards deleted), tagged with
     the dataset version. The card's figures come from the manifest and the shards themselves.
     """
-    release = resolve_release(context.instance, DATASET_SPLITS, DATASET_VERSION, config.dataset_version)
+    release = resolve_release(context.instance, DATASET_SPLITS, config.dataset_version)
     checked = None
     if config.require_passed_checks:
-        checked = require_publishable(context.instance, release, _asset_graph(context)).passed
+        checked = require_publishable(context.instance, release, _code_location(context)).passed
     with tempfile.TemporaryDirectory(prefix="publish-dataset-") as work_dir:
         staged = stage_dataset(
             Path(release.metadata["dataset_path"]),
@@ -123,16 +120,6 @@ def published_dataset(
     )
 
 
-def read_model_evaluations(warehouse: Warehouse, variant: str, model_version: str) -> pd.DataFrame:
-    with warehouse.get_connection() as conn:
-        if not table_exists(conn, MODEL_EVALUATIONS_TABLE):
-            return pd.DataFrame()
-        return conn.execute(
-            f"SELECT * FROM {MODEL_EVALUATIONS_TABLE} WHERE variant = ? AND model_version = ? ORDER BY benchmark, model",
-            [variant, model_version],
-        ).df()
-
-
 @asset(
     key=PUBLISHED_MODELS,
     deps=[FINETUNED_GLINER, MODEL_EVALUATION],
@@ -152,15 +139,18 @@ def published_models(
     variant = context.partition_key
     if variant not in MODEL_VARIANTS:
         raise ValueError(f"unknown model variant {variant!r}; expected one of {MODEL_VARIANTS}")
-    model = resolve_release(context.instance, FINETUNED_GLINER, MODEL_VERSION, config.model_version, variant)
-    evaluation = resolve_release(context.instance, MODEL_EVALUATION, MODEL_VERSION, model.version, variant)
+    model = resolve_release(context.instance, FINETUNED_GLINER, config.model_version, variant)
+    evaluation = resolve_release(context.instance, MODEL_EVALUATION, model.version, variant)
     checked = None
     if config.require_passed_checks:
-        graph = _asset_graph(context)
-        checked = tuple(name for r in (model, evaluation) for name in require_publishable(context.instance, r, graph).passed)
-    evaluations = read_model_evaluations(warehouse, variant, model.version)
+        repository = _code_location(context)
+        checked = tuple(
+            name for r in (model, evaluation) for name in require_publishable(context.instance, r, repository).passed
+        )
+    with warehouse.get_connection() as conn:
+        evaluations = model_evaluations_of(conn, variant, model.version)
     if evaluations.empty:
-        raise ReleaseNotPublishable(f"{MODEL_EVALUATIONS_TABLE} holds no rows for {variant} {model.version}")
+        raise ReleaseNotPublishable(f"{tables.MODEL_EVALUATIONS} holds no rows for {variant} {model.version}")
     with tempfile.TemporaryDirectory(prefix="publish-model-") as work_dir:
         bundle, card = stage_model(
             model_path=Path(model.metadata["model_path"]),

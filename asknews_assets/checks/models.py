@@ -2,7 +2,7 @@
 a fine-tuned model is not worse than its base on the dataset's test split.
 
 All three are blocking: `published_models` publishes a model version only once they passed on its
-`finetuned_gliner` and `model_evaluation` materializations (see publication.releases).
+`finetuned_gliner` and `model_evaluation` materializations (see asknews_assets.releases).
 """
 
 from pathlib import Path

@@ -4,9 +4,10 @@
 - `sharding`: Parquet shards `data/{split}-NNNNN-of-NNNNN.parquet`;
 - `cards`: dataset and model cards (Hub YAML metadata + a body generated from the data);
 - `staging`: the bundle of files one publication puts in a repository;
-- `hub` / `local`: the two ways to publish a bundle (behind `resources.publication.Publisher`);
-- `releases`: which upstream versions exist and passed their blocking checks;
-- `jobs`: the publish jobs the publication sensor launches.
+- `hub` / `local`: the two ways to publish a bundle (behind `resources.publication.Publisher`).
+
+Plain logic, no Dagster: which upstream versions exist and passed their blocking checks is read from
+the instance by `asknews_assets.releases`; the publish jobs are in `asknews_assets.jobs`.
 """
 
 from asknews_assets.publication.bundle import Bundle, PublicationError, PublishedRepo

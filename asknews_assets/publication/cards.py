@@ -33,6 +33,11 @@ MODEL_LICENSE = "apache-2.0"
 TEXT_LANGUAGE = "en"
 NO_LIMIT = 10**9  # rows of a card table: cards show every row
 
+MODEL_LIMITATIONS = """## Training data and limitations
+
+Trained on machine-translated, machine-summarised and machine-annotated news (see the dataset card for how
+it was made and its limitations). The model sees English text; entity types are free-form labels at inference."""
+
 
 @dataclass(frozen=True)
 class SplitSummary:
@@ -167,110 +172,104 @@ def dataset_front_matter(splits: Sequence[SplitSummary], license: DatasetLicense
     }
 
 
-def dataset_card(
-    *,
-    repo_id: str,
-    version: str,
-    tag: str,
-    manifest: Mapping[str, Any],
-    splits: Sequence[SplitSummary],
-    license: DatasetLicense,
-    published_between: tuple[str, str] | None = None,
+def dataset_intro(
+    version: str, tag: str, manifest: Mapping[str, Any], splits: Sequence[SplitSummary], published_between: tuple[str, str] | None
 ) -> str:
     counts = manifest.get("counts", {})
-    provenance = manifest.get("provenance", {})
-    documents = sum(s.documents for s in splits)
-    entities = sum(s.entities for s in splits)
-    languages, countries = counts.get("language", {}), counts.get("country", {})
-    topics, entity_types = counts.get("topic", {}), manifest.get("entity_types") or sorted(counts.get("entity_type", {}))
+    languages, countries, topics = counts.get("language", {}), counts.get("country", {}), counts.get("topic", {})
     types_used = sum(1 for n in counts.get("entity_type", {}).values() if n)
-    ungrounded = float(manifest.get("ungrounded_rate") or 0.0)
-    heldout = [t.get("topic_label") or f"topic {t.get('topic_id')}" for t in manifest.get("heldout_topics", [])]
-    unattested = float(manifest.get("unattested_rate") or 0.0)
-    unattested_rows = [
-        {"annotator": f"{r['backend']} ({r['model']})", "documents": r["documents"], "unattested entities": r["n_unattested"],
-         "unattested rate": f"{float(r['unattested_rate']):.1%}"}
-        for r in manifest.get("unattested_by_backend", [])
-    ]  # fmt: skip
     window = f", published between {published_between[0]} and {published_between[1]}" if published_between else ""
+    return f"""# AskNews-NER ({escape_markdown(version)})
 
-    skews = []
-    for label, values in (("language", languages), ("country", countries), ("topic", topics)):
-        if values:
-            top, top_count = max(values.items(), key=lambda item: item[1])
-            skews.append(f"the largest {label} ({code_span(top)}) holds {_share(top_count, sum(values.values()))} of the documents")
+{sum(s.documents for s in splits)} English news summaries with {sum(s.entities for s in splits)} grounded entity annotations of {types_used} types
+(from a schema of {len(_entity_types(manifest))}),
+for training span-based NER models such as GLiNER. The articles come from {len(countries)} countries in
+{len(languages)} languages{window}, and cover {len(topics)} topics. It reproduces the AskNews-NER recipe:
+translate, summarise, cluster into topics, sample for diversity, then annotate with an LLM or NER model.
 
+Version {code_span(version)} (tag {code_span(tag)}), built by the asknews-assets pipeline."""
+
+
+def _entity_types(manifest: Mapping[str, Any]) -> list[str]:
+    """The schema's entity types: as the manifest lists them, else those counted."""
+    return manifest.get("entity_types") or sorted(manifest.get("counts", {}).get("entity_type", {}))
+
+
+def provenance_section(manifest: Mapping[str, Any]) -> str:
+    provenance = manifest.get("provenance", {})
     steps = [
         {"step": "ingestion", "what": "news articles per country x language, validated, cleaned of feed artefacts and deduplicated", "backends and models": Markup(", ".join(f"source {code_span(b)}" for b in manifest.get("source_backends", []))) or "-"},
         {"step": "translation", "what": "non-English articles translated to English", "backends and models": describe_provenance(provenance.get("translation"))},
         {"step": "summary", "what": "English summaries that keep the named entities", "backends and models": describe_provenance(provenance.get("summary"))},
         {"step": "embedding and topics", "what": "articles embedded and clustered into topics", "backends and models": describe_provenance(provenance.get("embedding"))},
         {"step": "diversified sample", "what": "sampled so topics, countries, languages and dates are spread (see below)", "backends and models": "-"},
-        {"step": "annotation", "what": f"entities of {len(entity_types)} types extracted and grounded in the text", "backends and models": describe_provenance(provenance.get("annotation"))},
+        {"step": "annotation", "what": f"entities of {len(_entity_types(manifest))} types extracted and grounded in the text", "backends and models": describe_provenance(provenance.get("annotation"))},
         {"step": "splits", "what": "train / validation / test stratified by topic and language; held-out topics for a second test", "backends and models": "-"},
     ]  # fmt: skip
+    return f"## How it was made\n\n{_table(steps)}"
+
+
+def splits_section(manifest: Mapping[str, Any], splits: Sequence[SplitSummary]) -> str:
     split_rows = [
         {"split": s.name, "documents": s.documents, "entities": s.entities, "tokens": s.tokens, "shards": len(s.shards)}
         for s in splits
     ]
-    body = f"""
-# AskNews-NER ({escape_markdown(version)})
-
-{documents} English news summaries with {entities} grounded entity annotations of {types_used} types
-(from a schema of {len(entity_types)}),
-for training span-based NER models such as GLiNER. The articles come from {len(countries)} countries in
-{len(languages)} languages{window}, and cover {len(topics)} topics. It reproduces the AskNews-NER recipe:
-translate, summarise, cluster into topics, sample for diversity, then annotate with an LLM or NER model.
-
-Version {code_span(version)} (tag {code_span(tag)}), built by the asknews-assets pipeline.
-
-## How it was made
-
-{_table(steps)}
-
-## Splits
+    heldout = [t.get("topic_label") or f"topic {t.get('topic_id')}" for t in manifest.get("heldout_topics", [])]
+    return f"""## Splits
 
 {_table(split_rows)}
 
-Held-out topics (only in `test_heldout_topics`, never in train): {", ".join(code_span(t) for t in heldout) or "none"}.
+Held-out topics (only in `test_heldout_topics`, never in train): {", ".join(code_span(t) for t in heldout) or "none"}."""
 
-## Supply
+
+def supply_section(manifest: Mapping[str, Any]) -> str:
+    return f"""## Supply
 
 What the news source supplied, by the language it was filed under: records read, accepted, rejected
 (with a reason, in `raw_article_rejects`), unroutable (in a language or file the pipeline does not
 read), accepted but never translated (untranslated: no English to be had, or a partial build without
 their partition), and embedded (the pool the dataset is sampled from).
 
-{_table(supply_rows(manifest.get("supply")))}
+{_table(supply_rows(manifest.get("supply")))}"""
 
-## Languages of the source articles
 
-{_table(_counts_rows(languages, "language", "documents"))}
+def distribution_sections(counts: Mapping[str, Mapping[str, int]]) -> str:
+    """Documents by language, country and topic, and entities by type."""
+    return f"""## Languages of the source articles
+
+{_table(_counts_rows(counts.get("language", {}), "language", "documents"))}
 
 ## Countries
 
-{_table(_counts_rows(countries, "country", "documents", country_names()))}
+{_table(_counts_rows(counts.get("country", {}), "country", "documents", country_names()))}
 
 ## Topics
 
-{_table(_counts_rows(topics, "topic", "documents"))}
+{_table(_counts_rows(counts.get("topic", {}), "topic", "documents"))}
 
 ## Entity types
 
-{_table(_counts_rows(counts.get("entity_type", {}), "entity type", "entities"))}
+{_table(_counts_rows(counts.get("entity_type", {}), "entity type", "entities"))}"""
 
-## Diversity against a random sample
+
+def diversity_section(diversity: Sequence[Mapping[str, Any]]) -> str:
+    return f"""## Diversity against a random sample
 
 The sample's spread over topics, countries and languages, next to a random sample of the same size
 drawn from the same articles (entropies and coverages: higher is better; `largest_topic_share`: lower is better).
 
-{_table(diversity_rows(manifest.get("diversity", [])))}
+{_table(diversity_rows(diversity))}"""
 
-## Annotation quality
 
-{annotation_quality_section(manifest.get("annotation_quality") or [])}
-
-## Grounding
+def grounding_section(manifest: Mapping[str, Any]) -> str:
+    ungrounded = float(manifest.get("ungrounded_rate") or 0.0)
+    unattested = float(manifest.get("unattested_rate") or 0.0)
+    unattested_rows = [
+        {"annotator": f"{r['backend']} ({r['model']})", "documents": r["documents"], "unattested entities": r["n_unattested"],
+         "unattested rate": f"{float(r['unattested_rate']):.1%}"}
+        for r in manifest.get("unattested_by_backend", [])
+    ]  # fmt: skip
+    return f"""## Grounding
 
 {ungrounded:.1%} of the entities the annotator proposed could not be located in the text (ungrounded)
 and are not in the data; every published span points at tokens of its document.
@@ -279,18 +278,33 @@ The annotator reads the summary, and a summary may name what its article does no
 also looked for in the article's English text (the source's English or the translation): {unattested:.1%}
 of the entities found in the summaries do not occur there (unattested) and were dropped.
 
-{_table(unattested_rows) if unattested_rows else ""}
+{_table(unattested_rows) if unattested_rows else ""}"""
 
-## Limitations
+
+def coverage_skews(counts: Mapping[str, Mapping[str, int]]) -> list[str]:
+    """For language, country and topic: the share of documents its largest value holds."""
+    skews = []
+    for label in ("language", "country", "topic"):
+        if values := counts.get(label, {}):
+            top, top_count = max(values.items(), key=lambda item: item[1])
+            skews.append(f"the largest {label} ({code_span(top)}) holds {_share(top_count, sum(values.values()))} of the documents")
+    return skews
+
+
+def dataset_limitations_section(manifest: Mapping[str, Any]) -> str:
+    ungrounded = float(manifest.get("ungrounded_rate") or 0.0)
+    return f"""## Limitations
 
 - The text is machine-translated and machine-summarised, and the entities are machine-annotated with no human
   review: errors of those models carry over into the labels.
-- Coverage is uneven: {"; ".join(skews) or "no counts recorded"}.
+- Coverage is uneven: {"; ".join(coverage_skews(manifest.get("counts", {}))) or "no counts recorded"}.
 - {ungrounded:.1%} of proposed entities were dropped as ungrounded, so entities the annotator described loosely
   are missing (recall of the labels is below that of the annotator).
-- News reflects the period it was collected in; topics and entities date quickly.
+- News reflects the period it was collected in; topics and entities date quickly."""
 
-## Usage
+
+def dataset_usage_section(repo_id: str, tag: str) -> str:
+    return f"""## Usage
 
 ```python
 from datasets import load_dataset
@@ -301,13 +315,35 @@ row["tokenized_text"], row["ner"]  # tokens, and spans {{start, end (inclusive),
 ```
 
 Each row holds `tokenized_text` (tokens), `ner` (token spans with an inclusive end and a label) and
-`metadata` (`source_country`, `article_language`, `article_pubDate`, `topic`, `articleId`).
+`metadata` (`source_country`, `article_language`, `article_pubDate`, `topic`, `articleId`)."""
 
-## License
 
-{license_text(license)}
-"""
-    return render_card(dataset_front_matter(splits, license), body)
+def dataset_card(
+    *,
+    repo_id: str,
+    version: str,
+    tag: str,
+    manifest: Mapping[str, Any],
+    splits: Sequence[SplitSummary],
+    license: DatasetLicense,
+    published_between: tuple[str, str] | None = None,
+) -> str:
+    """The dataset card: the front matter, then one section after another, each built from its data."""
+    counts = manifest.get("counts", {})
+    sections = [
+        dataset_intro(version, tag, manifest, splits, published_between),
+        provenance_section(manifest),
+        splits_section(manifest, splits),
+        supply_section(manifest),
+        distribution_sections(counts),
+        diversity_section(manifest.get("diversity", [])),
+        f"## Annotation quality\n\n{annotation_quality_section(manifest.get('annotation_quality') or [])}",
+        grounding_section(manifest),
+        dataset_limitations_section(manifest),
+        dataset_usage_section(repo_id, tag),
+        f"## License\n\n{license_text(license)}",
+    ]
+    return render_card(dataset_front_matter(splits, license), "\n\n".join(sections))
 
 
 def supply_rows(supply: Mapping[str, Mapping[str, int]] | None) -> list[dict[str, Any]]:
@@ -422,6 +458,99 @@ def _pct(value: float) -> str:
     return f"{value:.1%}"
 
 
+def evaluation_table_rows(comparison: pd.DataFrame) -> list[dict[str, Any]]:
+    """One row per benchmark, then the average F1 over the zero-shot sets (if any) and over all."""
+    rows = [
+        {
+            "benchmark": benchmark_title(row["benchmark"]),
+            "documents": row["documents"],
+            **{f"{m} {s}": _pct(row[f"{m} {s}"]) for m in ("base", "finetuned") for s in ("precision", "recall", "f1")},
+            "F1 change": f"{row['f1 change'] * 100:+.1f} pt",
+        }
+        for row in comparison.to_dict("records")
+    ]
+    zero_shot = zero_shot_rows(comparison)
+    averages = [(f"all {len(comparison)} benchmarks", comparison)]
+    if not zero_shot.empty:  # the headline of the literature: the mean F1 over the seven zero-shot sets
+        sets = "7 sets" if len(zero_shot) == len(ZERO_SHOT_BENCHMARKS) else f"{len(zero_shot)} of 7 sets"
+        averages.insert(0, (f"zero-shot, {sets}", zero_shot))
+    for label, part in averages:
+        rows.append(
+            {"benchmark": Markup(f"**Average ({label})**"), "documents": int(part["documents"].sum()),
+             "base f1": _pct(part["base f1"].mean()), "finetuned f1": _pct(part["finetuned f1"].mean()),
+             "F1 change": f"{part['f1 change'].mean() * 100:+.1f} pt"}  # fmt: skip
+        )
+    return rows
+
+
+def zero_shot_note(comparison: pd.DataFrame) -> str:
+    zero_shot = zero_shot_rows(comparison)
+    if zero_shot.empty:
+        return ""
+    return (
+        f" Over the zero-shot sets of the literature"
+        f" ({', '.join(escape_markdown(benchmark_title(b)) for b in zero_shot['benchmark'])}):"
+        f" base {_pct(zero_shot['base f1'].mean())}, this model {_pct(zero_shot['finetuned f1'].mean())}."
+    )
+
+
+def per_type_sections(evaluations: pd.DataFrame) -> str:
+    """Per benchmark, a folded table of F1 per entity type of the base and the fine-tuned model."""
+    sections = []
+    for benchmark, group in evaluations.groupby("benchmark", sort=True):
+        scores = {model: _per_type(group.loc[group["model"] == model, "per_type"].iloc[0])
+                  for model in ("base", "finetuned") if (group["model"] == model).any()}  # fmt: skip
+        labels = sorted(set().union(*scores.values())) if scores else []
+        if labels:
+            table = _table([{"entity type": label, **{f"{m} f1": _pct(s[label]) if label in s else "-" for m, s in scores.items()}}
+                            for label in labels])  # fmt: skip
+            title = benchmark_title(benchmark)
+            sections.append(f"<details><summary>{escape_html(title)}</summary>\n\n{table}\n\n</details>")
+    return "\n".join(sections)
+
+
+def model_intro(
+    *, variant: str, model_version: str, tag: str, base_model: str, dataset_repo_id: str, data_version: str, data_tag: str
+) -> str:
+    # Links relative to the Hub's root, so they work on whichever Hub the model is published to.
+    base_reference = f"[{code_span(base_model)}](/{base_model})" if is_hub_repo_id(base_model) else code_span(base_model)
+    return f"""# GLiNER {escape_markdown(variant)}, fine-tuned on AskNews-NER
+
+A [GLiNER](https://github.com/urchade/GLiNER) model for zero-shot named-entity recognition: {base_reference}
+fine-tuned on [{code_span(dataset_repo_id)}](/datasets/{dataset_repo_id}) version {code_span(data_version)}
+(revision {code_span(data_tag)}), English news summaries from many countries and languages with grounded entity labels.
+
+Model version {code_span(model_version)} (tag {code_span(tag)})."""
+
+
+def model_evaluation_section(comparison: pd.DataFrame, evaluations: pd.DataFrame) -> str:
+    mean_change = float(comparison["f1 change"].mean())
+    best = comparison.loc[comparison["f1 change"].idxmax()]
+    return f"""## Evaluation
+
+Precision, recall and F1 (micro, exact span and type, threshold 0.5, flat NER) of the base model and of this
+model on each benchmark's test split, from the pipeline's `model_evaluation` step, with each benchmark's own
+label set in natural-language names. Average F1 change: **{mean_change * 100:+.1f} points** over
+{len(comparison)} benchmarks (largest: {best["f1 change"] * 100:+.1f} points on {code_span(best["benchmark"])}).{zero_shot_note(comparison)}
+
+{_table(evaluation_table_rows(comparison))}
+
+{per_type_sections(evaluations)}"""
+
+
+def model_usage_section(repo_id: str, tag: str) -> str:
+    return f"""## Usage
+
+```python
+from gliner import GLiNER
+
+model = GLiNER.from_pretrained("{repo_id}", revision="{tag}")
+text = "The European Central Bank kept rates unchanged in Frankfurt on Thursday, Christine Lagarde said."
+for entity in model.predict_entities(text, ["person", "organization", "location", "date"], threshold=0.5):
+    print(entity["text"], "=>", entity["label"])
+```"""
+
+
 def model_card(
     *,
     repo_id: str,
@@ -434,91 +563,19 @@ def model_card(
     data_tag: str,
     evaluations: pd.DataFrame,
 ) -> str:
+    """The model card: the Hub's metadata, then one section after another, each built from its data."""
     comparison = evaluation_comparison(evaluations)
     if comparison.empty:
         raise ValueError(f"no benchmark with both base and fine-tuned results for {repo_id} {model_version}")
-    rows = [
-        {
-            "benchmark": benchmark_title(row["benchmark"]),
-            "documents": row["documents"],
-            **{f"{m} {s}": _pct(row[f"{m} {s}"]) for m in ("base", "finetuned") for s in ("precision", "recall", "f1")},
-            "F1 change": f"{row['f1 change'] * 100:+.1f} pt",
-        }
-        for row in comparison.to_dict("records")
+    sections = [
+        model_intro(variant=variant, model_version=model_version, tag=tag, base_model=base_model,
+                     dataset_repo_id=dataset_repo_id, data_version=data_version, data_tag=data_tag),  # fmt: skip
+        model_evaluation_section(comparison, evaluations),
+        model_usage_section(repo_id, tag),
+        MODEL_LIMITATIONS,
+        "## License\n\nApache-2.0.",
     ]
-    mean_change = float(comparison["f1 change"].mean())
-    best = comparison.loc[comparison["f1 change"].idxmax()]
-    zero_shot = zero_shot_rows(comparison)
-    averages = [(f"all {len(comparison)} benchmarks", comparison)]
-    if not zero_shot.empty:  # the headline of the literature: the mean F1 over the seven zero-shot sets
-        sets = "7 sets" if len(zero_shot) == len(ZERO_SHOT_BENCHMARKS) else f"{len(zero_shot)} of 7 sets"
-        averages.insert(0, (f"zero-shot, {sets}", zero_shot))
-    for label, part in averages:
-        rows.append(
-            {"benchmark": Markup(f"**Average ({label})**"), "documents": int(part["documents"].sum()),
-             "base f1": _pct(part["base f1"].mean()), "finetuned f1": _pct(part["finetuned f1"].mean()),
-             "F1 change": f"{part['f1 change'].mean() * 100:+.1f} pt"}  # fmt: skip
-        )
-    zero_shot_note = (
-        f" Over the zero-shot sets of the literature"
-        f" ({', '.join(escape_markdown(benchmark_title(b)) for b in zero_shot['benchmark'])}):"
-        f" base {_pct(zero_shot['base f1'].mean())}, this model {_pct(zero_shot['finetuned f1'].mean())}."
-        if not zero_shot.empty
-        else ""
-    )
-    per_type_sections = []
-    for benchmark, group in evaluations.groupby("benchmark", sort=True):
-        scores = {model: _per_type(group.loc[group["model"] == model, "per_type"].iloc[0])
-                  for model in ("base", "finetuned") if (group["model"] == model).any()}  # fmt: skip
-        labels = sorted(set().union(*scores.values())) if scores else []
-        if labels:
-            table = _table([{"entity type": label, **{f"{m} f1": _pct(s[label]) if label in s else "-" for m, s in scores.items()}}
-                            for label in labels])  # fmt: skip
-            title = benchmark_title(benchmark)
-            per_type_sections.append(f"<details><summary>{escape_html(title)}</summary>\n\n{table}\n\n</details>")
-    # Links relative to the Hub's root, so they work on whichever Hub the model is published to.
-    base_reference = f"[{code_span(base_model)}](/{base_model})" if is_hub_repo_id(base_model) else code_span(base_model)
-    body = f"""
-# GLiNER {escape_markdown(variant)}, fine-tuned on AskNews-NER
-
-A [GLiNER](https://github.com/urchade/GLiNER) model for zero-shot named-entity recognition: {base_reference}
-fine-tuned on [{code_span(dataset_repo_id)}](/datasets/{dataset_repo_id}) version {code_span(data_version)}
-(revision {code_span(data_tag)}), English news summaries from many countries and languages with grounded entity labels.
-
-Model version {code_span(model_version)} (tag {code_span(tag)}).
-
-## Evaluation
-
-Precision, recall and F1 (micro, exact span and type, threshold 0.5, flat NER) of the base model and of this
-model on each benchmark's test split, from the pipeline's `model_evaluation` step, with each benchmark's own
-label set in natural-language names. Average F1 change: **{mean_change * 100:+.1f} points** over
-{len(comparison)} benchmarks (largest: {best["f1 change"] * 100:+.1f} points on {code_span(best["benchmark"])}).{zero_shot_note}
-
-{_table(rows)}
-
-{chr(10).join(per_type_sections)}
-
-## Usage
-
-```python
-from gliner import GLiNER
-
-model = GLiNER.from_pretrained("{repo_id}", revision="{tag}")
-text = "The European Central Bank kept rates unchanged in Frankfurt on Thursday, Christine Lagarde said."
-for entity in model.predict_entities(text, ["person", "organization", "location", "date"], threshold=0.5):
-    print(entity["text"], "=>", entity["label"])
-```
-
-## Training data and limitations
-
-Trained on machine-translated, machine-summarised and machine-annotated news (see the dataset card for how
-it was made and its limitations). The model sees English text; entity types are free-form labels at inference.
-
-## License
-
-Apache-2.0.
-"""
     return render_card(
         model_front_matter(repo_id=repo_id, base_model=base_model, dataset_repo_id=dataset_repo_id, comparison=comparison),
-        body,
+        "\n\n".join(sections),
     )

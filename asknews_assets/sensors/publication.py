@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from dagster import (
     DagsterInstance,
+    RepositoryDefinition,
     RunRequest,
     SensorEvaluationContext,
     SensorResult,
@@ -23,22 +24,20 @@ from dagster import (
     sensor,
 )
 
-from asknews_assets.sensors import default_status
+from asknews_assets.jobs import publish_dataset_job, publish_models_job
 from asknews_assets.partitions import MODEL_VARIANTS
-from asknews_assets.publication.jobs import publish_dataset_job, publish_models_job
-from asknews_assets.publication.releases import (
+from asknews_assets.releases import (
     DATASET_SPLITS,
-    DATASET_VERSION,
     FINETUNED_GLINER,
     MODEL_EVALUATION,
-    MODEL_VERSION,
     PUBLISHED_DATASET,
     PUBLISHED_MODELS,
-    Release,
+    Materialization,
     check_verdict,
     find_release,
     latest_release,
 )
+from asknews_assets.sensors import default_status
 
 
 @dataclass
@@ -64,15 +63,17 @@ class PublicationPlan:
     waiting: list[str]
 
 
-def _published_version(instance: DagsterInstance, asset_key, version_field: str, partition: str | None = None) -> str | None:
-    published = latest_release(instance, asset_key, version_field, partition)
+def _published_version(instance: DagsterInstance, asset_key, partition: str | None = None) -> str | None:
+    published = latest_release(instance, asset_key, partition)
     return published.version if published else None
 
 
-def _blocked(instance: DagsterInstance, asset_graph, releases: list[Release]) -> str | None:
+def _blocked(
+    instance: DagsterInstance, repository: RepositoryDefinition, releases: list[Materialization]
+) -> str | None:
     """Why these releases may not be published yet (None: they may)."""
     for release in releases:
-        verdict = check_verdict(instance, release, asset_graph)
+        verdict = check_verdict(instance, release, repository)
         if verdict.failed:
             return f"{release.describe()}: blocking checks failed ({', '.join(verdict.failed)})"
         if verdict.pending:
@@ -80,14 +81,16 @@ def _blocked(instance: DagsterInstance, asset_graph, releases: list[Release]) ->
     return None
 
 
-def plan_publications(instance: DagsterInstance, asset_graph, cursor: PublicationCursor) -> PublicationPlan:
+def plan_publications(
+    instance: DagsterInstance, repository: RepositoryDefinition, cursor: PublicationCursor
+) -> PublicationPlan:
     """The publish runs to request now, the cursor after them, and what waits (and why)."""
     requests, waiting = [], []
     cursor = PublicationCursor(cursor.dataset, dict(cursor.models))
 
-    dataset = latest_release(instance, DATASET_SPLITS, DATASET_VERSION)
-    if dataset and dataset.version not in (cursor.dataset, _published_version(instance, PUBLISHED_DATASET, DATASET_VERSION)):
-        if reason := _blocked(instance, asset_graph, [dataset]):
+    dataset = latest_release(instance, DATASET_SPLITS)
+    if dataset and dataset.version not in (cursor.dataset, _published_version(instance, PUBLISHED_DATASET)):
+        if reason := _blocked(instance, repository, [dataset]):
             waiting.append(reason)
         else:
             requests.append(
@@ -101,15 +104,15 @@ def plan_publications(instance: DagsterInstance, asset_graph, cursor: Publicatio
             cursor.dataset = dataset.version
 
     for variant in MODEL_VARIANTS:
-        model = latest_release(instance, FINETUNED_GLINER, MODEL_VERSION, variant)
-        published = _published_version(instance, PUBLISHED_MODELS, MODEL_VERSION, variant)
+        model = latest_release(instance, FINETUNED_GLINER, variant)
+        published = _published_version(instance, PUBLISHED_MODELS, variant)
         if model is None or model.version in (cursor.models.get(variant), published):
             continue
-        evaluation = find_release(instance, MODEL_EVALUATION, MODEL_VERSION, model.version, variant)
+        evaluation = find_release(instance, MODEL_EVALUATION, model.version, variant)
         if evaluation is None:
             waiting.append(f"{model.describe()}: no model_evaluation of this version yet")
             continue
-        if reason := _blocked(instance, asset_graph, [model, evaluation]):
+        if reason := _blocked(instance, repository, [model, evaluation]):
             waiting.append(reason)
             continue
         requests.append(
@@ -134,9 +137,7 @@ def plan_publications(instance: DagsterInstance, asset_graph, cursor: Publicatio
 def publication_sensor(context: SensorEvaluationContext) -> SensorResult | SkipReason:
     if context.repository_def is None:
         raise RuntimeError("the publication sensor needs its code location's definitions to know the blocking checks")
-    plan = plan_publications(
-        context.instance, context.repository_def.asset_graph, PublicationCursor.parse(context.cursor)
-    )
+    plan = plan_publications(context.instance, context.repository_def, PublicationCursor.parse(context.cursor))
     for reason in plan.waiting:
         context.log.info(f"not published yet: {reason}")
     if not plan.run_requests:
