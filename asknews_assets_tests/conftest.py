@@ -16,7 +16,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from asknews_assets.resources.ingest import FileNewsSource  # noqa: E402
 from asknews_assets.warehouse.resource import Warehouse  # noqa: E402
-from asknews_assets_tests.postgres_server import PostgresServer, postgres_bin_dir, postgres_server  # noqa: E402
+from asknews_assets_tests.support.processes.postgres_server import PostgresServer, postgres_bin_dir, postgres_server  # noqa: E402
 
 
 @pytest.fixture

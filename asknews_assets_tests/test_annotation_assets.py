@@ -16,7 +16,7 @@ from asknews_assets.checks.annotation import annotated_articles_valid, dataset_e
 from asknews_assets.llm import ChatEndpoint
 from asknews_assets.resources.annotation import LLMAnnotator, SpacyAnnotator
 from asknews_assets.warehouse.storage import replace_table
-from asknews_assets_tests.fakes import Answer, FakeOpenAIServer
+from asknews_assets_tests.support.fakes import Answer, FakeOpenAIServer
 
 PEOPLE = ["Joe Biden", "Emmanuel Macron", "Olaf Scholz", "Giorgia Meloni", "Pedro Sanchez", "Volodymyr Zelensky"]
 PLACES = ["Paris", "Berlin", "Madrid", "Rome", "Kyiv", "London"]

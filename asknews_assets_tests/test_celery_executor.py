@@ -26,10 +26,10 @@ from asknews_assets.assets.translation import translated_articles
 from asknews_assets.partitions import ArticlePartition, article_partitions
 from asknews_assets.resources import build_resources
 from asknews_assets.settings import PROJECT_ROOT
-from asknews_assets_tests.celery_workers import celery_worker, step_workers
+from asknews_assets_tests.support.processes.celery_workers import celery_worker, step_workers
 from asknews_assets_tests.conftest import article, write_corpus
-from asknews_assets_tests.dagster_processes import LAUNCH_BACKFILL, dagster_processes, wait_for
-from asknews_assets_tests.redis_server import redis_server, require_celery_stack
+from asknews_assets_tests.support.processes.dagster_processes import LAUNCH_BACKFILL, dagster_processes, wait_for
+from asknews_assets_tests.support.processes.redis_server import redis_server, require_celery_stack
 from asknews_assets_tests.test_e2e_backfill import _wait_for_backfill
 from asknews_assets_tests.test_scaleout_postgres import production_instance_yaml
 

@@ -18,7 +18,7 @@ from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatu
 
 from asknews_assets.settings import PROJECT_ROOT
 from asknews_assets_tests.conftest import article, write_corpus
-from asknews_assets_tests.dagster_processes import (
+from asknews_assets_tests.support.processes.dagster_processes import (
     ADD_PARTITION,
     ASSET_PARTITIONS,
     BACKFILL_STATUS,

@@ -15,7 +15,7 @@ from asknews_assets.models.benchmarks import ZERO_SHOT_BENCHMARKS
 from asknews_assets.models.dataset import DatasetExportMissing
 from asknews_assets.models.inference import GlinerModelUnavailable
 from asknews_assets.models.offline import OFFLINE_BASE_MODEL
-from asknews_assets.models.synthetic import write_synthetic_dataset
+from asknews_assets_tests.support.data.synthetic_ner import write_synthetic_dataset
 from asknews_assets.resources.models import HubGlinerBaseModels, OfflineGlinerBaseModels, resources_for
 
 FIXTURES = Path(__file__).parent / "fixtures" / "benchmarks"

@@ -8,7 +8,7 @@ import torch
 from gliner import GLiNER
 
 from asknews_assets.models.offline import build_offline_gliner
-from asknews_assets.models.synthetic import ENTITY_TYPES, synthetic_rows
+from asknews_assets_tests.support.data.synthetic_ner import ENTITY_TYPES, synthetic_rows
 from asknews_assets.models.training import (
     CHECKPOINTS,
     TRAINING_RECORD,

@@ -22,8 +22,8 @@ from asknews_assets.checks.ingest import raw_articles_accounted, raw_articles_un
 from asknews_assets.ingest.articles import ingest_partition
 from asknews_assets.resources.ingest import FileNewsSource
 from asknews_assets.warehouse.resource import Warehouse
-from asknews_assets_tests.corpus_generator import load_generator
-from asknews_assets_tests.dagster_processes import (
+from asknews_assets_tests.support.data.corpus_generator import load_generator
+from asknews_assets_tests.support.processes.dagster_processes import (
     ADD_PARTITION,
     GRAPHQL_TIMEOUT,
     LAUNCH_RUN,

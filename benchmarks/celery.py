@@ -30,11 +30,11 @@ import yaml
 from dagster import DagsterInstance, RunsFilter
 
 from asknews_assets.partitions import ArticlePartition, article_partitions, country_names
-from asknews_assets_tests.celery_workers import celery_worker
+from asknews_assets_tests.support.processes.celery_workers import celery_worker
 from asknews_assets_tests.conftest import article, write_corpus
-from asknews_assets_tests.dagster_processes import BACKFILL_STATUS, LAUNCH_BACKFILL, dagster_processes, wait_for
-from asknews_assets_tests.postgres_server import postgres_bin_dir, postgres_server
-from asknews_assets_tests.redis_server import redis_server
+from asknews_assets_tests.support.processes.dagster_processes import BACKFILL_STATUS, LAUNCH_BACKFILL, dagster_processes, wait_for
+from asknews_assets_tests.support.processes.postgres_server import postgres_bin_dir, postgres_server
+from asknews_assets_tests.support.processes.redis_server import redis_server
 from asknews_assets_tests.test_scaleout_postgres import production_instance_yaml
 
 IN_DEFAULT_SUITE = False  # starts servers and several backfills: run it by name

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from asknews_assets.models.inference import predict_entities_batched
 from asknews_assets.models.offline import build_offline_gliner
-from asknews_assets.models.synthetic import ENTITY_TYPES, synthetic_rows
+from asknews_assets_tests.support.data.synthetic_ner import ENTITY_TYPES, synthetic_rows
 from benchmarks._common import best_seconds, ratio_rows
 from asknews_assets.models.training import TrainingSettings, train_gliner, training_arguments
 

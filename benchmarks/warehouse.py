@@ -43,7 +43,7 @@ ARTICLES_PER_PARTITION = 500
 
 def prepare(folder: Path, partitions: int) -> list[Path]:
     """Ingest a synthetic corpus of `partitions` partitions; one pickle of rows per partition."""
-    from asknews_assets_tests.corpus_generator import load_generator
+    from asknews_assets_tests.support.data.corpus_generator import load_generator
 
     corpus = folder / "corpus"
     generator = load_generator()
@@ -130,7 +130,7 @@ def _check(warehouse: Warehouse, payloads: list[Path]) -> bool:
 
 
 def run(quick: bool = False) -> list[dict]:
-    from asknews_assets_tests.postgres_server import postgres_bin_dir, postgres_server
+    from asknews_assets_tests.support.processes.postgres_server import postgres_bin_dir, postgres_server
 
     bin_dir = postgres_bin_dir()
     if bin_dir is None:

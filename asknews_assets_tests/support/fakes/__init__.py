@@ -5,7 +5,7 @@ from __future__ import annotations
 from asknews_assets.partitions import ArticlePartition
 from asknews_assets.warehouse.resource import Warehouse
 from asknews_assets.warehouse.storage import replace_partition
-from asknews_assets_tests.fakes.openai_server import Answer, Call, Error, FakeOpenAIServer, Raw, Step
+from asknews_assets_tests.support.fakes.openai_server import Answer, Call, Error, FakeOpenAIServer, Raw, Step
 
 __all__ = ["Answer", "Call", "Error", "FakeOpenAIServer", "Raw", "Step", "write_translated_articles"]
 

@@ -124,7 +124,7 @@ class DagsterServer:
         return body["data"]
 
 
-def _stop(process: subprocess.Popen, grace: float = 20) -> None:
+def stop_process(process: subprocess.Popen, grace: float = 20) -> None:
     """Stop a process group we started, children included, by its own PID.
 
     SIGTERM first so the webserver and daemon shut down cleanly (grace=0: SIGKILL at once); then
@@ -201,7 +201,7 @@ def dagster_processes(
         yield server
     finally:
         for process in processes:
-            _stop(process)
+            stop_process(process)
 
 
 def wait_for_code_location(server: DagsterServer, location: str, timeout: float = 180) -> None:
