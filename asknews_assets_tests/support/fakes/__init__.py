@@ -2,39 +2,7 @@
 
 from __future__ import annotations
 
-from asknews_assets.partitions import ArticlePartition
-from asknews_assets.warehouse.resource import Warehouse
-from asknews_assets.warehouse.storage import replace_partition
 from asknews_assets_tests.support.fakes.openai_server import Answer, Call, Error, FakeOpenAIServer, Raw, Step
+from asknews_assets_tests.support.fakes.upstream import write_translated_articles
 
 __all__ = ["Answer", "Call", "Error", "FakeOpenAIServer", "Raw", "Step", "write_translated_articles"]
-
-# The contract of the translated_articles asset, for tests of what consumes it.
-TRANSLATED_ARTICLES_DDL = """
-    country VARCHAR NOT NULL, language VARCHAR NOT NULL, article_id VARCHAR NOT NULL, title_en VARCHAR, text_en VARCHAR,
-    translation_backend VARCHAR, translation_model VARCHAR, chrf DOUBLE, detected_language VARCHAR,
-    language_confidence DOUBLE, language_matches BOOLEAN
-"""
-
-
-def write_translated_articles(
-    warehouse: Warehouse, partition: ArticlePartition, articles: dict[str, tuple[str, str]]
-) -> None:
-    """Stand in for the translated_articles asset: `{article_id: (title_en, text_en)}` of one partition."""
-    rows = [
-        {
-            "country": partition.country,
-            "language": partition.language,
-            "article_id": article_id,
-            "title_en": title,
-            "text_en": text,
-            "translation_backend": "source",
-            "translation_model": "eng_text",
-            "detected_language": "en",
-            "language_confidence": 1.0,
-            "language_matches": True,
-        }
-        for article_id, (title, text) in articles.items()
-    ]
-    with warehouse.get_connection() as conn:
-        replace_partition(conn, "translated_articles", TRANSLATED_ARTICLES_DDL, partition, rows)
