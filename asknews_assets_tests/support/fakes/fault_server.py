@@ -33,7 +33,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from asknews_assets.llm.client import EMPTY_ANSWER, MALFORMED_RESPONSE, TIMEOUT
-from asknews_assets_tests.support.fakes.openai_server import Answer, Error, FakeOpenAIServer, Raw, Step, last_user_message
+from asknews_assets_tests.support.fakes.openai_server import (
+    Answer,
+    Error,
+    FakeOpenAIServer,
+    Raw,
+    Step,
+    last_user_message,
+)
 
 # Named as the client names the failure it sees, so server counts and recorded failures line up.
 HTTP_429, HTTP_500 = "http_429", "http_500"
