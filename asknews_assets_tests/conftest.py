@@ -1,8 +1,8 @@
-"""Shared fixtures: temporary warehouses, Dagster instances and news corpora. Everything offline."""
+"""Shared fixtures: temporary warehouses, data folders, Dagster instances and PostgreSQL servers. Everything
+offline. Helpers that tests and benchmarks share live in asknews_assets_tests.support."""
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,14 +14,24 @@ from dagster import DagsterInstance, instance_for_test
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from asknews_assets.resources.ingest import FileNewsSource  # noqa: E402
 from asknews_assets.warehouse.resource import Warehouse  # noqa: E402
-from asknews_assets_tests.postgres_server import PostgresServer, postgres_bin_dir, postgres_server  # noqa: E402
+from asknews_assets_tests.support.processes.postgres_server import (  # noqa: E402
+    PostgresServer,
+    postgres_bin_dir,
+    postgres_server,
+)
 
 
 @pytest.fixture
 def warehouse(tmp_path: Path) -> Warehouse:
     return Warehouse(database=str(tmp_path / "warehouse" / "test.duckdb"))
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """ASKNEWS_DATA_DIR (exports, models, caches) under the test's own folder."""
+    monkeypatch.setenv("ASKNEWS_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
 
 
 @pytest.fixture
@@ -50,34 +60,3 @@ def instance(tmp_path: Path) -> Iterator[DagsterInstance]:
     home.mkdir()
     with instance_for_test(temp_dir=str(home)) as temporary:
         yield temporary
-
-
-def article(article_id: str, country: str = "MX", language: str = "es", **fields: object) -> dict:
-    """A valid source record; keyword arguments override or add fields."""
-    return {
-        "article_id": article_id,
-        "article_url": f"https://news.example/{article_id}",
-        "source_id": "Diario de Prueba",
-        "country": country,
-        "language": language,
-        "pub_date": "2024-03-01T10:00:00-06:00",
-        "title": f"Titular {article_id}",
-        "text": f"El artículo {article_id} cuenta una historia distinta sobre la ciudad de Monterrey.",
-        "eng_title": f"Headline {article_id}",
-        "eng_text": f"Article {article_id} tells a different story about the city of Monterrey.",
-        "classification": "Politics",
-        **fields,
-    }
-
-
-def write_corpus(root: Path, files: dict[str, list[dict | str | bytes]]) -> FileNewsSource:
-    """Write `{"es/MX.jsonl": [record or raw line, ...]}` under root and return a source over it."""
-    for relative, lines in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("wb") as handle:
-            for line in lines:
-                if isinstance(line, dict):
-                    line = json.dumps(line, ensure_ascii=False)
-                handle.write((line if isinstance(line, bytes) else line.encode("utf-8")) + b"\n")
-    return FileNewsSource(directory=str(root))

@@ -1,9 +1,7 @@
 """annotated_articles and dataset_splits through dagster.materialize on a seeded temporary warehouse."""
 
 import json
-from datetime import datetime, timedelta, timezone
 
-import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from dagster import AssetKey, materialize
@@ -15,67 +13,10 @@ from asknews_assets.checks.dataset import dataset_export_complete, dataset_split
 from asknews_assets.llm import ChatEndpoint
 from asknews_assets.resources.annotation import LLMAnnotator, SpacyAnnotator
 from asknews_assets.warehouse import tables
-from asknews_assets_tests.fakes import Answer, FakeOpenAIServer
+from asknews_assets_tests.support.fakes import Answer, FakeOpenAIServer
+from asknews_assets_tests.support.fakes.upstream import N_ARTICLES, PEOPLE, seeded  # noqa: F401 (fixture)
 
-PEOPLE = ["Joe Biden", "Emmanuel Macron", "Olaf Scholz", "Giorgia Meloni", "Pedro Sanchez", "Volodymyr Zelensky"]
-PLACES = ["Paris", "Berlin", "Madrid", "Rome", "Kyiv", "London"]
-COUNTRIES = [("FR", "fr"), ("DE", "de"), ("ES", "es"), ("US", "en"), ("UA", "uk")]
-N_ARTICLES = 42
 CHECKS = [annotated_articles_valid, dataset_splits_no_leakage, dataset_export_complete]
-
-
-def _summary(i: int) -> str:
-    return (
-        f"{PEOPLE[i % 6]} met {PEOPLE[(i + 1) % 6]} in {PLACES[i % 6]} on Monday to discuss a $"
-        f"{i + 1} billion aid package for France and Germany, story {i}."
-    )
-
-
-@pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("ASKNEWS_DATA_DIR", str(tmp_path / "data"))
-    return tmp_path / "data"
-
-
-@pytest.fixture
-def seeded(warehouse):
-    """Upstream tables as the topics and enrichment stages write them: 42 articles, 6 topics plus noise."""
-    rng = np.random.default_rng(0)
-    start = datetime(2024, 2, 20, tzinfo=timezone.utc)
-    sample, summaries, translations, embeddings = [], [], [], []
-    vectors = rng.normal(size=(N_ARTICLES, 8)).astype(np.float32)
-    vectors[1] = vectors[0] + 0.01 * vectors[1]  # a near-duplicate pair, in different topics
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    for i in range(N_ARTICLES):
-        country, language = COUNTRIES[i % len(COUNTRIES)]
-        article = {"article_id": f"art-{i:03d}", "country": country, "language": language}
-        topic = -1 if i % 7 == 6 else i % 6
-        summary = "" if i == 41 else _summary(i)  # one article without a summary
-        topic_label = "no topic" if topic < 0 else f"topic {topic}"
-        sample.append(
-            {**article, "topic_id": topic, "topic_label": topic_label, "pub_date": start + timedelta(days=i % 30),
-             "summary": summary, "sample_rank": i + 1}
-        )  # fmt: skip
-        summaries.append(
-            {**article, "summary": summary, "summary_backend": "extractive", "summary_model": "extractive(max_words=100)",
-             "prompt_version": "extractive-v1", "input_hash": f"h{i}"}
-        )  # fmt: skip
-        translations.append(
-            {**article, "title_en": "t", "text_en": summary, "translation_model": "source-provided",
-             "translation_backend": "source" if language != "en" else "passthrough"}
-        )  # fmt: skip
-        embeddings.append(
-            {**article, "embedding": vectors[i].tolist(), "embedding_model": "mini", "embedding_dim": 8, "embedded_field": "summary"}
-        )
-    with warehouse.get_connection() as conn:
-        tables.DIVERSIFIED_SAMPLE.replace(conn, sample)
-        tables.ARTICLE_SUMMARIES.replace(conn, summaries)
-        tables.TRANSLATED_ARTICLES.replace(conn, translations)
-        tables.ARTICLE_EMBEDDINGS.replace(conn, embeddings)
-        tables.DIVERSITY_METRICS.replace(
-            conn, [{"metric": "topic_entropy", "sample": 0.9, "random_baseline": 0.6, "best_possible": 1.0}]
-        )
-    return warehouse
 
 
 def _metadata(result, key):

@@ -8,7 +8,7 @@ from asknews_assets.annotation import Document, annotated_record, load_entity_sc
 from asknews_assets.annotation.prompt import INVALID_JSON, PROMPT_VERSION
 from asknews_assets.llm import ChatEndpoint, LLMCache
 from asknews_assets.resources.annotation import LLMAnnotator
-from asknews_assets_tests.fakes import Answer, FakeOpenAIServer
+from asknews_assets_tests.support.fakes import Answer, FakeOpenAIServer
 
 SCHEMA = load_entity_schema(only=["person", "city", "country", "organization"])
 ARTICLE = {"article_id": "a1", "country": "FR", "language": "fr", "topic_id": 3, "topic_label": "politics", "pub_date": None}

@@ -14,7 +14,7 @@ from asknews_assets.partitions import ArticlePartition
 from asknews_assets.resources import ingest_asknews as asknews_source
 from asknews_assets.resources.ingest_asknews import AskNewsCredentialsMissing, AskNewsSource
 from asknews_assets.sensors.discovery import news_source_discovery_sensor
-from asknews_assets_tests.fakes_asknews import (
+from asknews_assets_tests.support.fakes.asknews_api import (
     API_KEY,
     CLIENT_ID,
     CLIENT_SECRET,

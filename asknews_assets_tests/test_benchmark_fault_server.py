@@ -4,7 +4,7 @@ the client as its failure reason."""
 from collections import Counter
 
 from asknews_assets.llm import ChatClient, ChatRequest
-from benchmarks.fault_server import ANSWERED, FAULT_KINDS, FaultInjector, fault_server
+from asknews_assets_tests.support.fakes.fault_server import ANSWERED, FAULT_KINDS, FaultInjector, fault_server
 
 
 def _body(text):

@@ -17,7 +17,7 @@ from asknews_assets.metadata import markdown_table
 from asknews_assets.publication.cards import parse_card
 from asknews_assets.publication.markup import code_span, escape_markdown
 from asknews_assets.publication.staging import stage_dataset, stage_model
-from asknews_assets_tests.test_publication_staging import evaluation_rows, write_dataset_export, write_model_folder
+from asknews_assets_tests.support.data.artefacts import evaluation_rows, write_dataset_export, write_model_folder
 
 MARK = "zq"  # marks each hostile value, to find what became of it
 HOSTILE = [

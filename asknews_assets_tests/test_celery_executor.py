@@ -26,12 +26,16 @@ from asknews_assets.assets.translation import translated_articles
 from asknews_assets.partitions import ArticlePartition, article_partitions
 from asknews_assets.resources import build_resources
 from asknews_assets.settings import PROJECT_ROOT
-from asknews_assets_tests.celery_workers import celery_worker, step_workers
-from asknews_assets_tests.conftest import article, write_corpus
-from asknews_assets_tests.dagster_processes import LAUNCH_BACKFILL, dagster_processes, wait_for
-from asknews_assets_tests.redis_server import redis_server, require_celery_stack
-from asknews_assets_tests.test_e2e_backfill import _wait_for_backfill
-from asknews_assets_tests.test_scaleout_postgres import production_instance_yaml
+from asknews_assets_tests.support.data.corpus import article, write_corpus
+from asknews_assets_tests.support.processes.celery_workers import celery_worker, step_workers
+from asknews_assets_tests.support.processes.dagster_processes import (
+    LAUNCH_BACKFILL,
+    dagster_processes,
+    production_instance_yaml,
+    wait_for,
+    wait_for_backfill,
+)
+from asknews_assets_tests.support.processes.redis_server import redis_server, require_celery_stack
 
 # The smallest backfill that can show two workers: two partitions of one language, then a third
 # for the worker killed mid-step.
@@ -233,7 +237,7 @@ def test_backfill_on_two_celery_workers_with_one_killed_mid_step(tmp_path, postg
             with _warehouse_held(database):
                 spread = _backfill(server, PARTITIONS[:2])
                 wait_for(lambda: {w for _, w in _executions(instance, spread)} == nodes, 240, "a step on each worker")
-            assert _wait_for_backfill(server, spread) in ("COMPLETED", "COMPLETED_SUCCESS")
+            assert wait_for_backfill(server, spread) in ("COMPLETED", "COMPLETED_SUCCESS")
             runs = _runs(instance, spread)
             assert len(runs) == 2 and all(run.status == DagsterRunStatus.SUCCESS for run in runs)
             executions = _executions(instance, spread)
@@ -253,7 +257,7 @@ def test_backfill_on_two_celery_workers_with_one_killed_mid_step(tmp_path, postg
                 time.sleep(1)
                 victim.kill()
             started = time.monotonic()
-            assert _wait_for_backfill(server, killed_run) in ("COMPLETED", "COMPLETED_SUCCESS")
+            assert wait_for_backfill(server, killed_run) in ("COMPLETED", "COMPLETED_SUCCESS")
             [run] = _runs(instance, killed_run)
             assert run.status == DagsterRunStatus.SUCCESS
             raw_executions = [w for step, w in _executions(instance, killed_run) if step == "raw_articles"]

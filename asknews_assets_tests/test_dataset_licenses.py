@@ -8,7 +8,7 @@ from asknews_assets.publication.bundle import PublicationError
 from asknews_assets.publication.cards import parse_card
 from asknews_assets.publication.licenses import LicenseConflict, dataset_license, normalize
 from asknews_assets.publication.staging import stage_dataset
-from asknews_assets_tests.test_publication_staging import write_dataset_export
+from asknews_assets_tests.support.data.artefacts import write_dataset_export
 
 
 def test_one_licence_is_the_datasets():

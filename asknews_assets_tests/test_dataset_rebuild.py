@@ -16,8 +16,8 @@ from asknews_assets.publication.local import read_refs
 from asknews_assets.publication.staging import stage_dataset
 from asknews_assets.resources.annotation import LLMAnnotator
 from asknews_assets.resources.publication import LocalFolderPublisher
-from asknews_assets_tests.fakes import Answer, FakeOpenAIServer
-from asknews_assets_tests.test_annotation_assets import PEOPLE, PLACES, data_dir, seeded  # noqa: F401 (fixtures)
+from asknews_assets_tests.support.fakes import Answer, FakeOpenAIServer
+from asknews_assets_tests.support.fakes.upstream import PEOPLE, PLACES, seeded  # noqa: F401 (fixture)
 
 NAMES = [(name, "person") for name in PEOPLE] + [(name, "city") for name in PLACES]
 

@@ -15,7 +15,7 @@ from asknews_assets.partitions import ArticlePartition
 from asknews_assets.resources import build_resources
 from asknews_assets.resources.ingest import Unroutable
 from asknews_assets.settings import PROJECT_ROOT
-from asknews_assets_tests.conftest import article, write_corpus
+from asknews_assets_tests.support.data.corpus import article, write_corpus
 
 
 def _definitions(source, warehouse) -> Definitions:

@@ -11,7 +11,7 @@ from asknews_assets.resources.embeddings import SentenceTransformerEmbedder
 from asknews_assets.resources.summaries import ExtractiveSummarizer
 from asknews_assets.resources.translation import SourceProvidedTranslator
 from asknews_assets.sensors.discovery import news_source_discovery_sensor, plan_discovery
-from asknews_assets_tests.conftest import article, write_corpus
+from asknews_assets_tests.support.data.corpus import article, write_corpus
 
 
 def test_plan_discovery():

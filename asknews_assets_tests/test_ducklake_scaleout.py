@@ -22,28 +22,25 @@ from asknews_assets.assets.ingest import raw_articles
 from asknews_assets.resources.ingest import FileNewsSource
 from asknews_assets.warehouse.resource import Warehouse
 from asknews_assets.settings import PROJECT_ROOT
-from asknews_assets_tests.corpus_generator import load_generator
-from asknews_assets_tests.dagster_processes import (
+from asknews_assets_tests.support.data.corpus_generator import load_generator
+from asknews_assets_tests.support.data.run_tables import PER_RUN_COLUMNS, RAW_TABLES
+from asknews_assets_tests.support.processes.dagster_processes import (
     ADD_PARTITION,
     GRAPHQL_TIMEOUT,
     LAUNCH_RUN,
     REEXECUTE_RUN,
     REPOSITORY,
     TERMINATE_RUN,
+    alive,
     dagster_processes,
+    failure_messages,
     partition_launch_params,
+    production_instance_yaml,
     run_finished,
+    step_started,
     wait_for,
+    worker_pids,
 )
-from asknews_assets_tests.test_kill_and_rerun import (
-    PER_RUN_COLUMNS,
-    RAW_TABLES,
-    _alive,
-    _failure_messages,
-    _step_started,
-    _worker_pids,
-)
-from asknews_assets_tests.test_scaleout_postgres import production_instance_yaml
 
 pytestmark = pytest.mark.e2e
 
@@ -245,14 +242,14 @@ def test_a_writer_killed_mid_transaction_leaves_the_previous_snapshot_and_the_re
         run_id = launched["run"]["runId"]
 
         with DagsterInstance.from_config(str(home)) as observer:
-            wait_for(lambda: _step_started(observer, run_id, "raw_articles"), 120, "raw_articles to start")
-            pids = _worker_pids(observer, run_id)
+            wait_for(lambda: step_started(observer, run_id, "raw_articles"), 120, "raw_articles to start")
+            pids = worker_pids(observer, run_id)
             assert pids, "no worker process reported its pid"  # steps run in the run worker (in-process executor)
             # Mid-transaction: the new rows' Parquet file is being written, not yet in the catalog.
             wait_for(lambda: set(table_folder.rglob("*.parquet")) - files_before, 120, "raw_articles to start writing", 0.005)
             for pid in pids:
                 os.kill(pid, signal.SIGKILL)
-            wait_for(lambda: not any(_alive(pid) for pid in pids), 30, "the killed workers to exit")
+            wait_for(lambda: not any(alive(pid) for pid in pids), 30, "the killed workers to exit")
 
             # The catalog never took the killed transaction: same snapshot, same rows.
             with lake.get_connection() as conn:
@@ -271,7 +268,7 @@ def test_a_writer_killed_mid_transaction_leaves_the_previous_snapshot_and_the_re
             assert rerun["__typename"] == "LaunchRunSuccess", rerun
             rerun_id = rerun["run"]["runId"]
             status = wait_for(lambda: run_finished(observer, rerun_id), 180, "the re-execution to finish")
-            assert status == DagsterRunStatus.SUCCESS, _failure_messages(observer, rerun_id)
+            assert status == DagsterRunStatus.SUCCESS, failure_messages(observer, rerun_id)
 
     assert lake_rows(lake) == reference
     # The killed snapshot's predecessor is still readable as it was.

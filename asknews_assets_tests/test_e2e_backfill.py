@@ -17,11 +17,10 @@ import pytest
 from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 
 from asknews_assets.settings import PROJECT_ROOT
-from asknews_assets_tests.conftest import article, write_corpus
-from asknews_assets_tests.dagster_processes import (
+from asknews_assets_tests.support.data.corpus import article, write_corpus
+from asknews_assets_tests.support.processes.dagster_processes import (
     ADD_PARTITION,
     ASSET_PARTITIONS,
-    BACKFILL_STATUS,
     GRAPHQL_TIMEOUT,
     LAUNCH_BACKFILL,
     REPOSITORY,
@@ -29,6 +28,7 @@ from asknews_assets_tests.dagster_processes import (
     dagster_processes,
     ui_wildcard,
     wait_for,
+    wait_for_backfill,
 )
 
 pytestmark = pytest.mark.e2e
@@ -70,7 +70,7 @@ def test_per_language_backfill_through_the_webserver(tmp_path):
         }
         launched = server.graphql(LAUNCH_BACKFILL, {"params": params})["launchPartitionBackfill"]
         assert launched["__typename"] == "LaunchBackfillSuccess", launched
-        status = _wait_for_backfill(server, launched["backfillId"])
+        status = wait_for_backfill(server, launched["backfillId"])
         assert status in ("COMPLETED", "COMPLETED_SUCCESS"), status
 
     with _instance(tmp_path / "home") as instance:
@@ -92,18 +92,6 @@ def test_per_language_backfill_through_the_webserver(tmp_path):
 
 def _instance(home):
     return DagsterInstance.from_config(str(home))
-
-
-def _wait_for_backfill(server, backfill_id, timeout=300):
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = server.graphql(BACKFILL_STATUS, {"id": backfill_id})["partitionBackfillOrError"]["status"]
-        if status not in ("REQUESTED", "CANCELING"):
-            return status
-        time.sleep(2)
-    raise AssertionError(f"backfill still running after {timeout}s")
 
 
 def _max_overlap(intervals):
@@ -180,7 +168,7 @@ def test_ui_on_the_demo_instance_reruns_nothing_and_a_language_backfill_fills_it
         params = {"partitionNames": french, "assetSelection": [{"path": [a]} for a in ARTICLE_ASSETS], "title": "fr"}
         launched = server.graphql(LAUNCH_BACKFILL, {"params": params}, GRAPHQL_TIMEOUT)["launchPartitionBackfill"]
         assert launched["__typename"] == "LaunchBackfillSuccess", launched
-        assert _wait_for_backfill(server, launched["backfillId"]) in ("COMPLETED", "COMPLETED_SUCCESS")
+        assert wait_for_backfill(server, launched["backfillId"]) in ("COMPLETED", "COMPLETED_SUCCESS")
 
         with _instance(home) as instance:
             runs = [run for run in instance.get_runs() if run.run_id not in demo_runs]

@@ -8,7 +8,7 @@ from asknews_assets.checks.enrichment import article_embeddings_complete, embedd
 from asknews_assets.partitions import ArticlePartition
 from asknews_assets.resources.embeddings import SentenceTransformerEmbedder
 from asknews_assets.resources.summaries import ExtractiveSummarizer
-from asknews_assets_tests.fakes import write_translated_articles
+from asknews_assets_tests.support.fakes import write_translated_articles
 
 MX_ES = ArticlePartition("MX", "es")
 ARTICLES = {

@@ -20,7 +20,7 @@ from asknews_assets.ingest.artefacts import (
 )
 from asknews_assets.partitions import ArticlePartition
 from asknews_assets.resources.ingest import FileNewsSource
-from asknews_assets_tests.conftest import article, write_corpus
+from asknews_assets_tests.support.data.corpus import article, write_corpus
 
 MX = ArticlePartition("MX", "es")
 

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from dagster import MaterializeResult, MetadataValue, PipesSubprocessClient, asset, build_asset_context, materialize
+from dagster import PipesSubprocessClient, build_asset_context, materialize
 from gliner import GLiNER
 
 from asknews_assets.assets.models import dataset_path, finetuned_gliner, model_evaluation
@@ -15,28 +15,12 @@ from asknews_assets.models.benchmarks import ZERO_SHOT_BENCHMARKS
 from asknews_assets.dataset.export import DatasetExportMissing
 from asknews_assets.models.inference import GlinerModelUnavailable
 from asknews_assets.models.offline import OFFLINE_BASE_MODEL
-from asknews_assets.models.synthetic import write_synthetic_dataset
 from asknews_assets.resources.models import HubGlinerBaseModels, OfflineGlinerBaseModels, resources_for
 from asknews_assets.warehouse import tables
+from asknews_assets_tests.support.data.synthetic_ner import FEW_STEPS, SIZES, write_synthetic_dataset
+from asknews_assets_tests.support.fakes.upstream import stub_dataset_splits
 
 FIXTURES = Path(__file__).parent / "fixtures" / "benchmarks"
-SIZES = {"train": 8, "validation": 2, "test": 4, "test_heldout_topics": 3}
-FEW_STEPS = {"max_steps": 2, "batch_size": 2, "save_steps": 1000}
-
-
-def stub_dataset_splits(path: Path):
-    @asset(name="dataset_splits")
-    def dataset_splits() -> MaterializeResult:
-        metadata = {"dataset_version": "synthetic-v1", "dataset_path": MetadataValue.path(str(path))}
-        return MaterializeResult(metadata=metadata)
-
-    return dataset_splits
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("ASKNEWS_DATA_DIR", str(tmp_path / "data"))
-    return tmp_path / "data"
 
 
 def test_finetune_then_evaluate_before_and_after(data_dir, tmp_path, instance, warehouse):

@@ -10,11 +10,11 @@ from dagster import MetadataValue, PipesSubprocessClient, materialize
 
 from asknews_assets.assets.models import finetuned_gliner
 from asknews_assets.models.pipes import base_models_from, pipes_extras
-from asknews_assets.models.synthetic import write_synthetic_dataset
 from asknews_assets.models.training import TrainingSettings
 from asknews_assets.resources.models import OfflineGlinerBaseModels, training_pipes_client
 from asknews_assets.warehouse import tables
-from asknews_assets_tests.test_gliner_assets import FEW_STEPS, SIZES, stub_dataset_splits
+from asknews_assets_tests.support.data.synthetic_ner import FEW_STEPS, SIZES, write_synthetic_dataset
+from asknews_assets_tests.support.fakes.upstream import stub_dataset_splits
 
 
 def _train(runner: str, data_dir: Path, export: Path, instance, warehouse, monkeypatch):

@@ -8,7 +8,6 @@ import torch
 from gliner import GLiNER
 
 from asknews_assets.models.offline import build_offline_gliner
-from asknews_assets.models.synthetic import ENTITY_TYPES, synthetic_rows
 from asknews_assets.models.training import (
     CHECKPOINTS,
     TRAINING_RECORD,
@@ -18,6 +17,7 @@ from asknews_assets.models.training import (
     train_gliner,
     window_examples,
 )
+from asknews_assets_tests.support.data.synthetic_ner import ENTITY_TYPES, synthetic_rows
 
 TINY = TrainingSettings(max_steps=3, batch_size=2, save_steps=2, warmup_ratio=0.0)
 

@@ -30,8 +30,8 @@ from asknews_assets.resources.ingest import FileNewsSource
 from asknews_assets.warehouse.resource import Warehouse
 from asknews_assets.sensors.discovery import news_source_discovery_sensor
 from asknews_assets.settings import PROJECT_ROOT
-from asknews_assets_tests.conftest import article, write_corpus
-from asknews_assets_tests.dagster_processes import (
+from asknews_assets_tests.support.data.corpus import article, write_corpus
+from asknews_assets_tests.support.processes.dagster_processes import (
     ADD_PARTITION,
     GRAPHQL_TIMEOUT,
     LAUNCH_BACKFILL,

@@ -11,7 +11,7 @@ from asknews_assets.ingest.articles import IngestLimits, RejectReason, SourceRec
 from asknews_assets.ingest.normalize import canonical_url, clean_text, parse_pub_date
 from asknews_assets.partitions import ArticlePartition
 from asknews_assets.resources.ingest import FileNewsSource
-from asknews_assets_tests.conftest import article, write_corpus
+from asknews_assets_tests.support.data.corpus import article, write_corpus
 
 MX_ES = ArticlePartition("MX", "es")
 

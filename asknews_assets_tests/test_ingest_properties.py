@@ -15,7 +15,7 @@ from asknews_assets.ingest.articles import IngestLimits, RejectReason, article_r
 from asknews_assets.partitions import ArticlePartition
 from asknews_assets.resources.ingest import FileNewsSource
 from asknews_assets.warehouse.storage import replace_partition
-from asknews_assets_tests.strategies import jsonl_lines, parquet_tables, records
+from asknews_assets_tests.support.data.strategies import jsonl_lines, parquet_tables, records
 
 MX_ES = ArticlePartition("MX", "es")
 LIMITS = IngestLimits(max_text_chars=50_000, max_record_bytes=100_000)

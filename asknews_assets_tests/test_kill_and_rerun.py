@@ -8,37 +8,37 @@ promise (exact accepted and rejected counts per reason) is checked here too, sin
 rests on it.
 """
 
-import json
 import os
 import signal
 from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, materialize
+from dagster import DagsterInstance, DagsterRunStatus, materialize
 
 from asknews_assets.assets.ingest import raw_articles
 from asknews_assets.checks.ingest import raw_articles_accounted, raw_articles_unique
 from asknews_assets.ingest.articles import ingest_partition
 from asknews_assets.resources.ingest import FileNewsSource
 from asknews_assets.warehouse.resource import Warehouse
-from asknews_assets_tests.corpus_generator import load_generator
-from asknews_assets_tests.dagster_processes import (
+from asknews_assets_tests.support.data.corpus_generator import load_generator
+from asknews_assets_tests.support.data.run_tables import PER_RUN_COLUMNS, RAW_TABLES
+from asknews_assets_tests.support.processes.dagster_processes import (
     ADD_PARTITION,
     GRAPHQL_TIMEOUT,
     LAUNCH_RUN,
     REEXECUTE_RUN,
     REPOSITORY,
     TERMINATE_RUN,
+    alive,
     dagster_processes,
+    failure_messages,
     partition_launch_params,
     run_finished,
+    step_started,
     wait_for,
+    worker_pids,
 )
-
-RAW_TABLES = ("raw_articles", "raw_article_rejects", "raw_ingest_stats")
-PER_RUN_COLUMNS = ("run_id", "materialized_at")
-
 
 def table_rows(database: Path) -> dict[str, list[tuple]]:
     """Every raw table's rows, sorted, without the columns that differ between runs."""
@@ -118,8 +118,8 @@ def test_killed_run_is_rerun_to_the_same_tables_as_an_uninterrupted_run(tmp_path
         run_id = launched["run"]["runId"]
 
         with DagsterInstance.from_config(str(home)) as observer:
-            wait_for(lambda: _step_started(observer, run_id, "raw_articles"), 120, "raw_articles to start")
-            pids = _worker_pids(observer, run_id)
+            wait_for(lambda: step_started(observer, run_id, "raw_articles"), 120, "raw_articles to start")
+            pids = worker_pids(observer, run_id)
             assert pids, "no worker process reported its pid"
             # The hardest moment to die: while the step holds the warehouse's writer lock, inside its
             # replace-partition transaction (about 1 s of the step's 3-10 s).
@@ -127,7 +127,7 @@ def test_killed_run_is_rerun_to_the_same_tables_as_an_uninterrupted_run(tmp_path
             wait_for(lambda: _holds_flock(pids, writer_lock), 120, "raw_articles to start writing", interval=0.01)
             for pid in pids:
                 os.kill(pid, signal.SIGKILL)
-            wait_for(lambda: not any(_alive(pid) for pid in pids), 30, "the killed workers to exit")
+            wait_for(lambda: not any(alive(pid) for pid in pids), 30, "the killed workers to exit")
 
             # Killed mid-step: the partition holds the old rows or the new ones, never a mix.
             assert table_rows(database) in (stale, reference)
@@ -144,14 +144,10 @@ def test_killed_run_is_rerun_to_the_same_tables_as_an_uninterrupted_run(tmp_path
             assert rerun["__typename"] == "LaunchRunSuccess", rerun
             rerun_id = rerun["run"]["runId"]
             status = wait_for(lambda: run_finished(observer, rerun_id), 180, "the re-execution to finish")
-            assert status == DagsterRunStatus.SUCCESS, _failure_messages(observer, rerun_id)
+            assert status == DagsterRunStatus.SUCCESS, failure_messages(observer, rerun_id)
             assert observer.get_run_by_id(rerun_id).tags["dagster/partition"] == partition
 
     assert table_rows(database) == reference
-
-
-def _step_started(instance: DagsterInstance, run_id: str, step: str) -> bool:
-    return any(e.step_key == step for e in instance.all_logs(run_id, of_type=DagsterEventType.STEP_START))
 
 
 def _holds_flock(pids: list[int], path: Path) -> bool:
@@ -168,39 +164,3 @@ def _holds_flock(pids: list[int], path: Path) -> bool:
             if int(fields[4]) in pids:
                 return True
     return False
-
-
-def _worker_pids(instance: DagsterInstance, run_id: str) -> list[int]:
-    """Processes working on the run: the run worker and its step subprocesses report their pid."""
-    pids = {}  # in the order they started: the run worker first, as a lost node takes it first
-    worker_events = {DagsterEventType.ENGINE_EVENT, DagsterEventType.STEP_WORKER_STARTED}
-    for record in instance.all_logs(run_id, of_type=worker_events):
-        metadata = record.dagster_event.event_specific_data.metadata
-        if "pid" in metadata:
-            pids.setdefault(int(metadata["pid"].value), None)
-    return [pid for pid in pids if _alive(pid) and pid != os.getpid()]
-
-
-def _alive(pid: int) -> bool:
-    """True until every thread of the process has exited.
-
-    A killed process's main thread turns zombie ("Z") at once, while its other threads (DuckDB's
-    among them) may still be finishing I/O and holding the warehouse's file lock; the lock goes only
-    with the last thread. An unreaped zombie, alone in its thread group, counts as gone.
-    """
-    try:
-        threads = list(Path(f"/proc/{pid}/task").iterdir())
-    except FileNotFoundError:
-        return False
-    for thread in threads:
-        try:
-            state = (thread / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        if state not in ("Z", "X"):
-            return True
-    return False
-
-
-def _failure_messages(instance: DagsterInstance, run_id: str) -> str:
-    return json.dumps([r.message for r in instance.all_logs(run_id) if r.dagster_event and r.dagster_event.is_failure])

@@ -4,7 +4,7 @@ import pytest
 
 from asknews_assets.llm import ChatClient, ChatRequest, LLMCache, LLMConfigurationError, complete_many_cached
 from asknews_assets.warehouse.resource import Warehouse, WarehouseLockTimeout
-from asknews_assets_tests.fakes import Answer, Error, FakeOpenAIServer, Raw
+from asknews_assets_tests.support.fakes import Answer, Error, FakeOpenAIServer, Raw
 
 
 @pytest.fixture

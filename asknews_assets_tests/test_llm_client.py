@@ -7,7 +7,7 @@ import pytest
 
 from asknews_assets.llm import ChatClient, ChatRequest, LLMConfigurationError
 from asknews_assets.llm.client import parse_retry_after
-from asknews_assets_tests.fakes import Answer, Error, FakeOpenAIServer, Raw
+from asknews_assets_tests.support.fakes import Answer, Error, FakeOpenAIServer, Raw
 
 HELLO = [{"role": "user", "content": "hello"}]
 

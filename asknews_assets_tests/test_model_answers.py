@@ -29,9 +29,9 @@ from asknews_assets.resources.annotation import LLMAnnotator
 from asknews_assets.resources.summaries import LLMSummarizer
 from asknews_assets.summaries.prompt import clean_summary, summary_problem
 from asknews_assets.topics.labeling import MAX_LABEL_CHARS, clean_topic_label, topic_label_problem
-from asknews_assets_tests.fakes import Answer, Error, FakeOpenAIServer, Raw, write_translated_articles
-from asknews_assets_tests.strategies import answers, nested
-from asknews_assets_tests.test_annotation_assets import data_dir, seeded  # noqa: F401 (fixtures)
+from asknews_assets_tests.support.data.strategies import answers, nested
+from asknews_assets_tests.support.fakes import Answer, Error, FakeOpenAIServer, Raw, write_translated_articles
+from asknews_assets_tests.support.fakes.upstream import seeded  # noqa: F401 (fixture)
 
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SUMMARY_REASONS = {"empty_answer", "refusal", "too_short", "too_long"}

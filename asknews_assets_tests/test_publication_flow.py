@@ -35,8 +35,8 @@ from asknews_assets.releases import DATASET_SPLITS, FINETUNED_GLINER, MODEL_EVAL
 from asknews_assets.resources.publication import HubPublisher, LocalFolderPublisher
 from asknews_assets.warehouse.resource import Warehouse
 from asknews_assets.sensors.publication import publication_sensor
-from asknews_assets_tests.fakes.hub_server import FakeHubServer, Fault
-from asknews_assets_tests.test_publication_staging import evaluation_rows, write_dataset_export, write_model_folder
+from asknews_assets_tests.support.data.artefacts import evaluation_rows, write_dataset_export, write_model_folder
+from asknews_assets_tests.support.fakes.hub_server import FakeHubServer, Fault
 
 TOKEN_ENV = "ASKNEWS_TEST_HF_TOKEN"
 

@@ -20,8 +20,8 @@ from asknews_assets.resources.publication import (
     PublicationConfigurationError,
     resources_for,
 )
-from asknews_assets_tests.fakes.hub_server import FakeHubServer, Fault
-from asknews_assets_tests.test_publication_staging import evaluation_rows, write_dataset_export, write_model_folder
+from asknews_assets_tests.support.data.artefacts import evaluation_rows, write_dataset_export, write_model_folder
+from asknews_assets_tests.support.fakes.hub_server import FakeHubServer, Fault
 
 TOKEN_ENV = "ASKNEWS_TEST_HF_TOKEN"
 TOKEN = f"hf_test_{secrets.token_hex(12)}"

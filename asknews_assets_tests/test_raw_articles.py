@@ -5,7 +5,7 @@ from dagster import materialize
 from asknews_assets.assets.ingest import raw_articles
 from asknews_assets.checks.ingest import partition_accounting, raw_articles_accounted, raw_articles_unique
 from asknews_assets.partitions import ArticlePartition
-from asknews_assets_tests.conftest import article, write_corpus
+from asknews_assets_tests.support.data.corpus import article, write_corpus
 
 
 def _materialize(source, warehouse, instance, key="es-MX"):

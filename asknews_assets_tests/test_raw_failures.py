@@ -25,7 +25,7 @@ from asknews_assets.warehouse import resource as warehouse_module
 from asknews_assets.resources.ingest import NewsSource
 from asknews_assets.resources.topics import KeywordTopicLabeler
 from asknews_assets.warehouse.resource import Warehouse
-from asknews_assets_tests.conftest import article, write_corpus
+from asknews_assets_tests.support.data.corpus import article, write_corpus
 
 CHECKS = [raw_articles_accounted, raw_articles_unique, raw_article_ids_unique_across_partitions]
 

@@ -12,7 +12,7 @@ import pytest
 from asknews_assets.ingest.articles import ingest_partition
 from asknews_assets.partitions import LANGUAGES
 from asknews_assets.resources.ingest import FileNewsSource
-from asknews_assets_tests.corpus_generator import load_generator
+from asknews_assets_tests.support.data.corpus_generator import load_generator
 
 
 @pytest.fixture(scope="module")

@@ -18,29 +18,8 @@ from dagster._core.instance.config import dagster_instance_config
 from dagster._core.workspace.config_schema import process_workspace_config
 
 from asknews_assets.settings import PROJECT_ROOT
-from asknews_assets_tests.conftest import article, write_corpus
-
-PRODUCTION_YAML = PROJECT_ROOT / "deploy" / "production" / "dagster.yaml"
-# Sections whose classes live in libraries only a cluster has (dagster-k8s, dagster-aws): replaced
-# by Dagster's local equivalents here; everything else is used as shipped.
-CLUSTER_ONLY = {"run_launcher": "dagster_k8s", "compute_logs": "dagster_aws.s3.compute_log_manager"}
-
-
-def production_instance_yaml(home: Path) -> Path:
-    """$DAGSTER_HOME/dagster.yaml: the production file with the cluster-only sections swapped."""
-    config = yaml.safe_load(PRODUCTION_YAML.read_text())
-    for section, module in CLUSTER_ONLY.items():
-        assert config[section]["module"] == module, f"{section} no longer uses {module}: update this test"
-    config["run_launcher"] = {"module": "dagster._core.launcher", "class": "DefaultRunLauncher"}
-    config["compute_logs"] = {
-        "module": "dagster._core.storage.local_compute_log_manager",
-        "class": "LocalComputeLogManager",
-        "config": {"base_dir": str(home / "compute_logs")},
-    }
-    home.mkdir(parents=True, exist_ok=True)
-    path = home / "dagster.yaml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
-    return path
+from asknews_assets_tests.support.data.corpus import article, write_corpus
+from asknews_assets_tests.support.processes.dagster_processes import PRODUCTION_YAML, production_instance_yaml
 
 
 def test_production_files_are_valid_dagster_configuration(monkeypatch):

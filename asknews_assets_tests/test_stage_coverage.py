@@ -15,7 +15,7 @@ from asknews_assets.assets.translation import translated_articles
 from asknews_assets.checks.supply import article_supply_complete
 from asknews_assets.supply import COMPLETE, partition_gaps, stage_counts, supply_by_language
 from asknews_assets.resources import build_resources
-from asknews_assets_tests.conftest import article, write_corpus
+from asknews_assets_tests.support.data.corpus import article, write_corpus
 
 PER_PARTITION = [raw_articles, translated_articles, article_summaries, article_embeddings]
 ROW = {"country": "MX", "language": "es", "read": 5, "accepted": 4, "rejected": 1, "translated": 3,

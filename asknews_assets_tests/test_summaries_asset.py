@@ -13,7 +13,7 @@ from asknews_assets.checks.enrichment import (
 from asknews_assets.llm import ChatEndpoint
 from asknews_assets.partitions import ArticlePartition
 from asknews_assets.resources.summaries import ExtractiveSummarizer, LLMSummarizer, resources_for
-from asknews_assets_tests.fakes import Answer, Error, FakeOpenAIServer, Raw, write_translated_articles
+from asknews_assets_tests.support.fakes import Answer, Error, FakeOpenAIServer, Raw, write_translated_articles
 
 MX_ES = ArticlePartition("MX", "es")
 SECRET = "sk-do-not-leak-123"

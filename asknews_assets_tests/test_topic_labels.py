@@ -14,7 +14,7 @@ from asknews_assets.topics.labeling import (
     topic_label_messages,
     topic_label_problem,
 )
-from asknews_assets_tests.fakes import Answer, Error, FakeOpenAIServer
+from asknews_assets_tests.support.fakes import Answer, Error, FakeOpenAIServer
 
 WATER = TopicDescription(
     topic_id=0,

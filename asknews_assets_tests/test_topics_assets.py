@@ -27,8 +27,8 @@ from asknews_assets.sample.duplicates import near_duplicate_pairs
 from asknews_assets.llm import ChatEndpoint
 from asknews_assets.resources.topics import KeywordTopicLabeler, LLMTopicLabeler, TopicLabeler
 from asknews_assets.topics.labeling import TopicLabel
-from asknews_assets_tests.fakes import Answer, Error, FakeOpenAIServer
-from asknews_assets_tests.fakes.openai_server import last_user_message
+from asknews_assets_tests.support.fakes import Answer, Error, FakeOpenAIServer
+from asknews_assets_tests.support.fakes.openai_server import last_user_message
 
 DIM = 48
 SUMMARIES_DDL = """

@@ -7,8 +7,8 @@ from asknews_assets.assets.ingest import raw_articles
 from asknews_assets.assets.translation import translated_articles
 from asknews_assets.checks.translation import translated_articles_complete, translated_articles_language_matches
 from asknews_assets.resources.translation import CTranslate2Translator, SourceProvidedTranslator
-from asknews_assets_tests.conftest import article, write_corpus
-from asknews_assets_tests.tiny_marian import SPANISH, tiny_marian  # noqa: F401  (fixture)
+from asknews_assets_tests.support.data.corpus import article, write_corpus
+from asknews_assets_tests.support.models.tiny_marian import SPANISH, tiny_marian  # noqa: F401  (fixture)
 
 ASSETS = [raw_articles, translated_articles, translated_articles_language_matches, translated_articles_complete]
 

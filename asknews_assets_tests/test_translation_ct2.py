@@ -12,7 +12,7 @@ from asknews_assets.translation.engine import DecodingOptions, translate_sentenc
 from asknews_assets.translation.languages import language_tokens
 from asknews_assets.translation.models import load_model, prepare_model
 from asknews_assets.translation.segments import segment
-from asknews_assets_tests.tiny_marian import SPANISH, tiny_marian  # noqa: F401  (fixture)
+from asknews_assets_tests.support.models.tiny_marian import SPANISH, tiny_marian  # noqa: F401  (fixture)
 
 GREEDY = {"beam_size": 1, "max_decoding_length": 8}
 

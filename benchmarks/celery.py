@@ -30,12 +30,16 @@ import yaml
 from dagster import DagsterInstance, RunsFilter
 
 from asknews_assets.partitions import ArticlePartition, article_partitions, country_names
-from asknews_assets_tests.celery_workers import celery_worker
-from asknews_assets_tests.conftest import article, write_corpus
-from asknews_assets_tests.dagster_processes import BACKFILL_STATUS, LAUNCH_BACKFILL, dagster_processes, wait_for
-from asknews_assets_tests.postgres_server import postgres_bin_dir, postgres_server
-from asknews_assets_tests.redis_server import redis_server
-from asknews_assets_tests.test_scaleout_postgres import production_instance_yaml
+from asknews_assets_tests.support.data.corpus import article, write_corpus
+from asknews_assets_tests.support.processes.celery_workers import celery_worker
+from asknews_assets_tests.support.processes.dagster_processes import (
+    LAUNCH_BACKFILL,
+    dagster_processes,
+    production_instance_yaml,
+    wait_for_backfill,
+)
+from asknews_assets_tests.support.processes.postgres_server import postgres_bin_dir, postgres_server
+from asknews_assets_tests.support.processes.redis_server import redis_server
 
 IN_DEFAULT_SUITE = False  # starts servers and several backfills: run it by name
 ASSETS = ("raw_articles", "translated_articles")
@@ -65,8 +69,7 @@ def _backfill(server, instance, partitions, run_config: dict | None) -> tuple[fl
     started = time.monotonic()
     launched = server.graphql(LAUNCH_BACKFILL, {"params": params}, 180)["launchPartitionBackfill"]
     assert launched["__typename"] == "LaunchBackfillSuccess", launched
-    query = lambda: server.graphql(BACKFILL_STATUS, {"id": launched["backfillId"]})["partitionBackfillOrError"]["status"]  # noqa: E731
-    status = wait_for(lambda: (s := query()) not in ("REQUESTED", "CANCELING") and s, 1800, "the backfill", interval=1)
+    status = wait_for_backfill(server, launched["backfillId"], 1800, interval=1)
     wall = time.monotonic() - started
     assert status in ("COMPLETED", "COMPLETED_SUCCESS"), status
     runs = instance.get_runs(RunsFilter(tags={"dagster/backfill": launched["backfillId"]}))

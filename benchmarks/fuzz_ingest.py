@@ -34,7 +34,7 @@ from asknews_assets.resources.ingest import FileNewsSource
 from asknews_assets.warehouse.storage import replace_partition
 from asknews_assets.summaries.prompt import summary_problem
 from asknews_assets.topics.labeling import topic_label_problem
-from asknews_assets_tests.strategies import answers, jsonl_lines, parquet_tables
+from asknews_assets_tests.support.data.strategies import answers, jsonl_lines, parquet_tables
 
 MX_ES = ArticlePartition("MX", "es")
 LIMITS = IngestLimits(max_text_chars=50_000, max_record_bytes=100_000)

@@ -24,9 +24,9 @@ from pathlib import Path
 
 from asknews_assets.models.inference import predict_entities_batched
 from asknews_assets.models.offline import build_offline_gliner
-from asknews_assets.models.synthetic import ENTITY_TYPES, synthetic_rows
-from benchmarks._common import best_seconds, ratio_rows
 from asknews_assets.models.training import TrainingSettings, train_gliner, training_arguments
+from asknews_assets_tests.support.data.synthetic_ner import ENTITY_TYPES, synthetic_rows
+from benchmarks._common import best_seconds, ratio_rows
 
 BATCH_SIZE = 8
 SCORE_TOLERANCE = 1e-4

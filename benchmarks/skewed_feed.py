@@ -24,7 +24,6 @@ Figures and targets:
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 import tempfile
@@ -40,8 +39,8 @@ from asknews_assets.topics.clustering import NOISE, ClusteringSettings, cluster_
 from asknews_assets.topics.describe import describe_topics
 from asknews_assets.sample.diversity import best_possible_metrics, diversity_metrics
 from asknews_assets.sample.sampler import RECIPE_SAMPLE_SIZE, SamplerSettings, random_sample, select_diverse_sample
+from asknews_assets_tests.support.data.corpus_generator import load_generator
 
-ROOT = Path(__file__).resolve().parents[1]
 RECORDS, QUICK_RECORDS = 2_000, 1_000
 SEED = 1
 NOISE_TARGET = 0.30
@@ -53,19 +52,11 @@ TARGETS = (300, RECIPE_SAMPLE_SIZE)
 STORIES = (36, 150)
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("generate_synthetic_corpus", ROOT / "scripts" / "generate_synthetic_corpus.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def load_feed(records: int, seed: int = SEED, stories: int = 36) -> pd.DataFrame:
     """The feed's accepted articles with English: cleaned text, summary, story, theme, country, language, date."""
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)
-        _generator().generate_realistic(out, records, seed, stories)
+        load_generator().generate_realistic(out, records, seed, stories)
         truth = [json.loads(line) for line in (out / "truth.jsonl").read_text(encoding="utf-8").splitlines()]
         lines: dict[str, list[str]] = {}
         rows, seen = [], set()

@@ -54,7 +54,8 @@ from asknews_assets.resources.summaries import LLMSummarizer
 from asknews_assets.warehouse.resource import Warehouse
 from asknews_assets.settings import PROJECT_ROOT
 from asknews_assets.summaries.prompt import summary_messages
-from asknews_assets_tests.dagster_processes import (
+from asknews_assets_tests.support.fakes.fault_server import FaultInjector, fault_server, prompt_digest
+from asknews_assets_tests.support.processes.dagster_processes import (
     ADD_PARTITION,
     BACKFILL_STATUS,
     GRAPHQL_TIMEOUT,
@@ -63,8 +64,7 @@ from asknews_assets_tests.dagster_processes import (
     DagsterServer,
     dagster_processes,
 )
-from asknews_assets_tests.postgres_server import postgres_bin_dir, postgres_server
-from benchmarks.fault_server import FaultInjector, fault_server, prompt_digest
+from asknews_assets_tests.support.processes.postgres_server import postgres_bin_dir, postgres_server
 
 SOAK_ASSETS = ("raw_articles", "translated_articles", "article_summaries")
 # DuckDB's own lock errors, the warehouse's when a run gave up waiting for its lock, and DuckLake's

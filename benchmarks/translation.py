@@ -24,7 +24,7 @@ from asknews_assets import settings
 from asknews_assets.resources.translation import CTranslate2Translator
 from asknews_assets.translation.models import load_model, prepare_model
 from asknews_assets.translation.segments import segment
-from asknews_assets_tests.tiny_marian import SPANISH, build_marian
+from asknews_assets_tests.support.models.tiny_marian import SPANISH, build_marian
 from benchmarks._common import best_seconds, ratio_rows
 
 OPUS_MT_ARCHITECTURE = {

@@ -9,7 +9,7 @@ connection per partition, as the asset does), for its share of the partitions of
 (scripts/generate_synthetic_corpus.py, ~500 articles per partition as at 1M/day over ~2,500
 partitions). Ingestion is done beforehand: only the writes are timed, from a barrier that releases all
 writers at once to the last one's end. The tables are checked afterwards (every partition's rows
-once). PostgreSQL is the distribution's, started for the benchmark (asknews_assets_tests/postgres_server.py).
+once). PostgreSQL is the distribution's, started for the benchmark (asknews_assets_tests/support/processes/postgres_server.py).
 
 On one machine with few cores both backends are bound by the same CPUs, so the comparison shows
 DuckLake's overhead and whether concurrent writers hold their throughput; what DuckLake adds, writers
@@ -43,7 +43,7 @@ ARTICLES_PER_PARTITION = 500
 
 def prepare(folder: Path, partitions: int) -> list[Path]:
     """Ingest a synthetic corpus of `partitions` partitions; one pickle of rows per partition."""
-    from asknews_assets_tests.corpus_generator import load_generator
+    from asknews_assets_tests.support.data.corpus_generator import load_generator
 
     corpus = folder / "corpus"
     generator = load_generator()
@@ -130,7 +130,7 @@ def _check(warehouse: Warehouse, payloads: list[Path]) -> bool:
 
 
 def run(quick: bool = False) -> list[dict]:
-    from asknews_assets_tests.postgres_server import postgres_bin_dir, postgres_server
+    from asknews_assets_tests.support.processes.postgres_server import postgres_bin_dir, postgres_server
 
     bin_dir = postgres_bin_dir()
     if bin_dir is None:

@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Any
 
 ENTITY_TYPES = ["person", "organization", "city", "country"]
+# The smallest export and fine-tuning run that still go through every step of training and evaluation.
+SIZES = {"train": 8, "validation": 2, "test": 4, "test_heldout_topics": 3}
+FEW_STEPS = {"max_steps": 2, "batch_size": 2, "save_steps": 1000}
 
 _POOLS = {
     "person": [

@@ -16,9 +16,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from dagster import DagsterInstance, DagsterRunStatus
+import yaml
+from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
 
 from asknews_assets.settings import PROJECT_ROOT
+
+PRODUCTION_YAML = PROJECT_ROOT / "deploy" / "production" / "dagster.yaml"
+# Sections whose classes live in libraries only a cluster has (dagster-k8s, dagster-aws): replaced
+# by Dagster's local equivalents here; everything else is used as shipped.
+CLUSTER_ONLY = {"run_launcher": "dagster_k8s", "compute_logs": "dagster_aws.s3.compute_log_manager"}
 
 REPOSITORY = {"repositoryLocationName": "asknews_assets", "repositoryName": "__repository__"}
 GRAPHQL_TIMEOUT = 180  # launching loads the code location; slow on a busy 2-core machine
@@ -124,7 +130,7 @@ class DagsterServer:
         return body["data"]
 
 
-def _stop(process: subprocess.Popen, grace: float = 20) -> None:
+def stop_process(process: subprocess.Popen, grace: float = 20) -> None:
     """Stop a process group we started, children included, by its own PID.
 
     SIGTERM first so the webserver and daemon shut down cleanly (grace=0: SIGKILL at once); then
@@ -201,7 +207,7 @@ def dagster_processes(
         yield server
     finally:
         for process in processes:
-            _stop(process)
+            stop_process(process)
 
 
 def wait_for_code_location(server: DagsterServer, location: str, timeout: float = 180) -> None:
@@ -240,3 +246,70 @@ def partition_launch_params(job: str, partition: str, assets: list[str]) -> dict
 def run_finished(instance: DagsterInstance, run_id: str) -> DagsterRunStatus | None:
     status = instance.get_run_by_id(run_id).status
     return status if status in (DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED) else None
+
+
+def wait_for_backfill(server: DagsterServer, backfill_id: str, timeout: float = 300, interval: float = 2) -> str:
+    """The backfill's final status, once it is neither requested nor cancelling."""
+
+    def finished() -> str | None:
+        status = server.graphql(BACKFILL_STATUS, {"id": backfill_id})["partitionBackfillOrError"]["status"]
+        return None if status in ("REQUESTED", "CANCELING") else status
+
+    return wait_for(finished, timeout, f"backfill {backfill_id}", interval)
+
+
+def production_instance_yaml(home: Path) -> Path:
+    """$DAGSTER_HOME/dagster.yaml: the production file with the cluster-only sections swapped."""
+    config = yaml.safe_load(PRODUCTION_YAML.read_text())
+    for section, module in CLUSTER_ONLY.items():
+        assert config[section]["module"] == module, f"{section} no longer uses {module}: update this test"
+    config["run_launcher"] = {"module": "dagster._core.launcher", "class": "DefaultRunLauncher"}
+    config["compute_logs"] = {
+        "module": "dagster._core.storage.local_compute_log_manager",
+        "class": "LocalComputeLogManager",
+        "config": {"base_dir": str(home / "compute_logs")},
+    }
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / "dagster.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def step_started(instance: DagsterInstance, run_id: str, step: str) -> bool:
+    return any(e.step_key == step for e in instance.all_logs(run_id, of_type=DagsterEventType.STEP_START))
+
+
+def worker_pids(instance: DagsterInstance, run_id: str) -> list[int]:
+    """Processes working on the run: the run worker and its step subprocesses report their pid."""
+    pids = {}  # in the order they started: the run worker first, as a lost node takes it first
+    worker_events = {DagsterEventType.ENGINE_EVENT, DagsterEventType.STEP_WORKER_STARTED}
+    for record in instance.all_logs(run_id, of_type=worker_events):
+        metadata = record.dagster_event.event_specific_data.metadata
+        if "pid" in metadata:
+            pids.setdefault(int(metadata["pid"].value), None)
+    return [pid for pid in pids if alive(pid) and pid != os.getpid()]
+
+
+def alive(pid: int) -> bool:
+    """True until every thread of the process has exited.
+
+    A killed process's main thread turns zombie ("Z") at once, while its other threads (DuckDB's
+    among them) may still be finishing I/O and holding the warehouse's file lock; the lock goes only
+    with the last thread. An unreaped zombie, alone in its thread group, counts as gone.
+    """
+    try:
+        threads = list(Path(f"/proc/{pid}/task").iterdir())
+    except FileNotFoundError:
+        return False
+    for thread in threads:
+        try:
+            state = (thread / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if state not in ("Z", "X"):
+            return True
+    return False
+
+
+def failure_messages(instance: DagsterInstance, run_id: str) -> str:
+    return json.dumps([r.message for r in instance.all_logs(run_id) if r.dagster_event and r.dagster_event.is_failure])

@@ -15,7 +15,7 @@ from pathlib import Path
 from dagster import DagsterEventType, DagsterInstance, EventRecordsFilter
 
 from asknews_assets.settings import PROJECT_ROOT
-from asknews_assets_tests.dagster_processes import _stop
+from asknews_assets_tests.support.processes.dagster_processes import stop_process
 
 # dagster-celery's task reports the worker it runs on in this engine event metadata key.
 WORKER_METADATA_KEY = "Celery worker"
@@ -34,7 +34,7 @@ class CeleryWorker:
 
     def kill(self) -> None:
         """SIGKILL to the worker and its pool children, as when a node dies."""
-        _stop(self.process, grace=0)
+        stop_process(self.process, grace=0)
 
 
 @contextmanager
@@ -59,7 +59,7 @@ def celery_worker(name: str, directory: Path, env: dict[str, str], queues: str =
             time.sleep(0.2)
         yield worker
     finally:
-        _stop(process)
+        stop_process(process)
         log.close()
 
 

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from asknews_assets_tests.dagster_processes import free_port
+from asknews_assets_tests.support.processes.dagster_processes import free_port
 
 UNPRIVILEGED_USER = "nobody"
 

@@ -13,12 +13,11 @@ was seen before, so a run's faults repeat exactly whatever the threads' timing, 
 failed prompt draws again (it is not doomed to fail for ever). Counters say how many calls were made
 and how each was answered.
 
-    python -m benchmarks.fault_server --failure-rate 0.1 --seed 7 --timeout-delay 3
+    python -m asknews_assets_tests.support.fakes.fault_server --failure-rate 0.1 --seed 7 --timeout-delay 3
     # prints its base URL (a free port on 127.0.0.1); then run Dagster with ASKNEWS_SUMMARIZER=llm
     # ASKNEWS_LLM_BASE_URL=<that URL> ASKNEWS_LLM_MODEL=fault-model ASKNEWS_LLM_API_KEY_ENV= ASKNEWS_LLM_TIMEOUT_S=2
 
-The HTTP side is the test suite's scripted fake (asknews_assets_tests.fakes.openai_server); this
-module only decides the answers.
+The HTTP side is the scripted fake of openai_server.py beside it; this module only decides the answers.
 """
 
 from __future__ import annotations
@@ -34,7 +33,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from asknews_assets.llm.client import EMPTY_ANSWER, MALFORMED_RESPONSE, TIMEOUT
-from asknews_assets_tests.fakes.openai_server import Answer, Error, FakeOpenAIServer, Raw, Step, last_user_message
+from asknews_assets_tests.support.fakes.openai_server import (
+    Answer,
+    Error,
+    FakeOpenAIServer,
+    Raw,
+    Step,
+    last_user_message,
+)
 
 # Named as the client names the failure it sees, so server counts and recorded failures line up.
 HTTP_429, HTTP_500 = "http_429", "http_500"

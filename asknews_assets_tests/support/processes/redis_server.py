@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from asknews_assets_tests.dagster_processes import _stop, free_port
+from asknews_assets_tests.support.processes.dagster_processes import free_port, stop_process
 
 REQUIRE_CELERY_ENV = "ASKNEWS_REQUIRE_CELERY"
 
@@ -78,5 +78,5 @@ def redis_server(root: Path, binary: str) -> Iterator[RedisServer]:
             time.sleep(0.1)
         yield RedisServer("127.0.0.1", port, process.pid)
     finally:
-        _stop(process)
+        stop_process(process)
         log.close()

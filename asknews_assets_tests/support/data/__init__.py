@@ -1,0 +1,1 @@
+"""Synthetic inputs: news records and corpora, hypothesis strategies, NER datasets, published artefacts."""
