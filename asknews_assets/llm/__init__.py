@@ -19,7 +19,7 @@ from asknews_assets.llm.client import (
     Validator,
 )
 from asknews_assets.llm.endpoint import ChatEndpoint, endpoint_from_env
-from asknews_assets.llm.resource import LLMBackend, ModelBackend
+from asknews_assets.llm.resource import LLMBackend
 
 __all__ = [
     "LLM_CACHE_TABLE",
@@ -30,7 +30,6 @@ __all__ = [
     "LLMCache",
     "LLMBackend",
     "LLMConfigurationError",
-    "ModelBackend",
     "Validator",
     "complete_many_cached",
     "endpoint_from_env",

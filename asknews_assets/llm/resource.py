@@ -1,33 +1,13 @@
-"""Base classes of the pluggable model backends: summarizer, entity annotator, topic labeler.
-
-Every backend names itself (`backend`, `model_name`, `prompt_version`); those names land on the rows
-and in the metadata, so each materialisation says what produced it. `LLMBackend` holds what every
-OpenAI-compatible backend shares: the endpoint, the sampling settings and how often answers are
-written to the warehouse cache. Subclasses change a default by declaring the field again.
+"""`LLMBackend`: what every OpenAI-compatible model backend shares: the endpoint, the sampling
+settings and how often answers are written to the warehouse cache. Subclasses change a default by
+declaring the field again.
 """
 
-from dagster import ConfigurableResource
 from pydantic import Field
 
+from asknews_assets.backend import ModelBackend
 from asknews_assets.llm.client import ChatClient
 from asknews_assets.llm.endpoint import ChatEndpoint
-
-
-class ModelBackend(ConfigurableResource):
-    """What every backend says about itself."""
-
-    @property
-    def backend(self) -> str:
-        raise NotImplementedError
-
-    @property
-    def model_name(self) -> str:
-        raise NotImplementedError
-
-    @property
-    def prompt_version(self) -> str | None:
-        """What, besides the model, decides the answers (the LLM prompt's version); None if nothing."""
-        return None
 
 
 class LLMBackend(ModelBackend):

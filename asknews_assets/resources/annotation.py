@@ -24,7 +24,8 @@ from asknews_assets.annotation import (
     spacy_model_name,
 )
 from asknews_assets.annotation.offline_rules import RULES_VERSION
-from asknews_assets.llm import LLMBackend, LLMCache, ModelBackend, endpoint_from_env
+from asknews_assets.backend import ModelBackend
+from asknews_assets.llm import LLMBackend, LLMCache, endpoint_from_env
 
 ANNOTATORS = ("llm", "gliner", "spacy")
 DEFAULT_GLINER_MODEL = "urchade/gliner_large-v2.1"

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 
 from pydantic import Field
 
-from asknews_assets.llm import Completion, LLMBackend, LLMCache, ModelBackend, endpoint_from_env
+from asknews_assets.backend import ModelBackend
+from asknews_assets.llm import Completion, LLMBackend, LLMCache, endpoint_from_env
 from asknews_assets.summaries import (
     EXTRACTIVE_VERSION,
     PROMPT_VERSION,

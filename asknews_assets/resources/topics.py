@@ -12,7 +12,8 @@ from collections.abc import Sequence
 
 from pydantic import Field
 
-from asknews_assets.llm import LLMBackend, LLMCache, ModelBackend, endpoint_from_env
+from asknews_assets.backend import ModelBackend
+from asknews_assets.llm import LLMBackend, LLMCache, endpoint_from_env
 from asknews_assets.resources.summaries import summarizer_backend
 from asknews_assets.topics.describe import TopicDescription
 from asknews_assets.topics.labeling import PROMPT_VERSION, TopicLabel, keyword_labels, label_topics_with_llm
