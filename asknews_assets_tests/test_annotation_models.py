@@ -6,7 +6,9 @@ import pytest
 
 from asknews_assets.annotation import AnnotatorUnavailable, Document, annotated_record, load_entity_schema
 from asknews_assets.llm import LLMCache
-from asknews_assets.resources.annotation import GlinerAnnotator, SpacyAnnotator, resources_for
+from asknews_assets.resources import build_resources
+from asknews_assets.resources.annotation import GlinerAnnotator, SpacyAnnotator
+from asknews_assets.settings import Settings
 
 SCHEMA = load_entity_schema()
 ARTICLE = {"article_id": "a1", "country": "US", "language": "en", "topic_id": 0, "topic_label": "t", "pub_date": None}
@@ -47,17 +49,17 @@ def test_spacy_types_outside_a_narrowed_schema_are_counted(warehouse):
 
 
 def test_resources_for_picks_the_backend(monkeypatch):
-    assert isinstance(resources_for("local")["annotator"], SpacyAnnotator)
+    assert isinstance(build_resources(Settings.from_env(deployment="local"))["annotator"], SpacyAnnotator)
     monkeypatch.setenv("ASKNEWS_ANNOTATOR", "gliner")
     monkeypatch.setenv("ASKNEWS_ANNOTATOR_GLINER_MODEL", "/models/my-gliner")
     monkeypatch.setenv("ASKNEWS_ANNOTATOR_GLINER_THRESHOLD", "0.4")
-    gliner = resources_for("production")["annotator"]
+    gliner = build_resources(Settings.from_env(deployment="production"))["annotator"]
     assert isinstance(gliner, GlinerAnnotator) and (gliner.model, gliner.threshold) == ("/models/my-gliner", 0.4)
     monkeypatch.setenv("ASKNEWS_ANNOTATOR", "llm")
-    assert resources_for("production")["annotator"].backend == "llm"
+    assert build_resources(Settings.from_env(deployment="production"))["annotator"].backend == "llm"
     monkeypatch.setenv("ASKNEWS_ANNOTATOR", "regex")
     with pytest.raises(ValueError, match="ASKNEWS_ANNOTATOR"):
-        resources_for("production")
+        build_resources(Settings.from_env(deployment="production"))
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,9 @@ from asknews_assets.assets.models import finetuned_gliner
 from asknews_assets.models.pipes import base_models_from, pipes_extras
 from asknews_assets.models.synthetic import write_synthetic_dataset
 from asknews_assets.models.training import TrainingSettings
-from asknews_assets.resources.models import OfflineGlinerBaseModels, training_pipes_client
+from asknews_assets.resources import build_resources
+from asknews_assets.resources.models import OfflineGlinerBaseModels, production_pipes_client
+from asknews_assets.settings import Settings
 from asknews_assets_tests.test_gliner_assets import FEW_STEPS, SIZES, stub_dataset_splits
 
 
@@ -90,12 +92,12 @@ def test_production_pipes_training_needs_dagster_k8s(monkeypatch):
         from dagster_k8s import PipesK8sClient
     except ImportError:
         with pytest.raises(ImportError, match=r"asknews-assets\[k8s\]"):
-            training_pipes_client("production")
+            production_pipes_client(Settings.from_env())
     else:
-        assert isinstance(training_pipes_client("production"), PipesK8sClient)
-    assert isinstance(training_pipes_client("local"), PipesSubprocessClient)
+        assert isinstance(production_pipes_client(Settings.from_env()), PipesK8sClient)
+    assert isinstance(build_resources(Settings.from_env(deployment="local"))["training_pipes"], PipesSubprocessClient)
     monkeypatch.setenv("ASKNEWS_TRAINING_RUNNER", "in_process")
-    assert training_pipes_client("production") is not None  # in-process training needs no pods
+    assert production_pipes_client(Settings.from_env()) is not None  # in-process training needs no pods
 
 
 def test_metadata_kinds_survive_the_pipes_encoding():

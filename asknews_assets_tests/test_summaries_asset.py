@@ -12,7 +12,9 @@ from asknews_assets.checks.enrichment import (
 )
 from asknews_assets.llm import ChatEndpoint
 from asknews_assets.partitions import ArticlePartition
-from asknews_assets.resources.summaries import ExtractiveSummarizer, LLMSummarizer, resources_for
+from asknews_assets.resources.summaries import ExtractiveSummarizer, LLMSummarizer
+from asknews_assets.resources import build_resources
+from asknews_assets.settings import Settings
 from asknews_assets_tests.fakes import Answer, Error, FakeOpenAIServer, Raw, write_translated_articles
 
 MX_ES = ArticlePartition("MX", "es")
@@ -171,10 +173,10 @@ def test_a_missing_upstream_table_fails_clearly(warehouse, partitions):
 
 
 def test_deployments_bind_the_expected_backends(monkeypatch):
-    assert isinstance(resources_for("local")["summarizer"], ExtractiveSummarizer)
+    assert isinstance(build_resources(Settings.from_env(deployment="local"))["summarizer"], ExtractiveSummarizer)
     monkeypatch.setenv("ASKNEWS_LLM_API_KEY_ENV", "MY_KEY")
     monkeypatch.setenv("ASKNEWS_LLM_CONCURRENCY", "9")
-    production = resources_for("production")["summarizer"]
+    production = build_resources(Settings.from_env(deployment="production"))["summarizer"]
     assert isinstance(production, LLMSummarizer)
     assert (production.endpoint.api_key_env, production.endpoint.concurrency) == ("MY_KEY", 9)
 
@@ -183,9 +185,9 @@ def test_asknews_summarizer_overrides_the_deployment(monkeypatch):
     monkeypatch.setenv("ASKNEWS_LLM_BASE_URL", "http://127.0.0.1:9/v1")
     monkeypatch.setenv("ASKNEWS_LLM_MODEL", "test-model")
     monkeypatch.setenv("ASKNEWS_SUMMARIZER", "llm")
-    assert isinstance(resources_for("local")["summarizer"], LLMSummarizer)
+    assert isinstance(build_resources(Settings.from_env(deployment="local"))["summarizer"], LLMSummarizer)
     monkeypatch.setenv("ASKNEWS_SUMMARIZER", "extractive")
-    assert isinstance(resources_for("production")["summarizer"], ExtractiveSummarizer)
+    assert isinstance(build_resources(Settings.from_env(deployment="production"))["summarizer"], ExtractiveSummarizer)
     monkeypatch.setenv("ASKNEWS_SUMMARIZER", "gpt")
     with pytest.raises(ValueError, match="ASKNEWS_SUMMARIZER"):
-        resources_for("local")
+        build_resources(Settings.from_env(deployment="local"))

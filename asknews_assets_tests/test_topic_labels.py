@@ -4,7 +4,7 @@ endpoint gives nothing usable, and which labeler each deployment binds."""
 import pytest
 
 from asknews_assets.llm import ChatEndpoint, LLMCache
-from asknews_assets.resources.topics import KeywordTopicLabeler, LLMTopicLabeler, resources_for
+from asknews_assets.resources.topics import KeywordTopicLabeler, LLMTopicLabeler
 from asknews_assets.topics.describe import TopicDescription
 from asknews_assets.topics.labeling import (
     KEYWORDS,
@@ -14,6 +14,8 @@ from asknews_assets.topics.labeling import (
     topic_label_messages,
     topic_label_problem,
 )
+from asknews_assets.resources import build_resources
+from asknews_assets.settings import Settings
 from asknews_assets_tests.fakes import Answer, Error, FakeOpenAIServer
 
 WATER = TopicDescription(
@@ -98,14 +100,14 @@ def test_an_endpoint_that_keeps_failing_leaves_keyword_labels_with_the_reason(wa
 def test_the_topic_labeler_follows_the_summarizer_unless_told(monkeypatch):
     monkeypatch.delenv("ASKNEWS_TOPIC_LABELER", raising=False)
     monkeypatch.delenv("ASKNEWS_SUMMARIZER", raising=False)
-    assert isinstance(resources_for("local")["topic_labeler"], KeywordTopicLabeler)
-    production = resources_for("production")["topic_labeler"]
+    assert isinstance(build_resources(Settings.from_env(deployment="local"))["topic_labeler"], KeywordTopicLabeler)
+    production = build_resources(Settings.from_env(deployment="production"))["topic_labeler"]
     assert isinstance(production, LLMTopicLabeler) and production.prompt_version == "topic-label-v1"
 
     monkeypatch.setenv("ASKNEWS_SUMMARIZER", "llm")
-    assert isinstance(resources_for("local")["topic_labeler"], LLMTopicLabeler)
+    assert isinstance(build_resources(Settings.from_env(deployment="local"))["topic_labeler"], LLMTopicLabeler)
     monkeypatch.setenv("ASKNEWS_TOPIC_LABELER", "keywords")
-    assert isinstance(resources_for("local")["topic_labeler"], KeywordTopicLabeler)
+    assert isinstance(build_resources(Settings.from_env(deployment="local"))["topic_labeler"], KeywordTopicLabeler)
     monkeypatch.setenv("ASKNEWS_TOPIC_LABELER", "gpt")
     with pytest.raises(ValueError, match="ASKNEWS_TOPIC_LABELER"):
-        resources_for("production")
+        build_resources(Settings.from_env(deployment="production"))

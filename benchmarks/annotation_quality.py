@@ -60,11 +60,12 @@ def _scripted_llm_answers() -> Callable:
 
 
 def _llm_reports(schema, cache: LLMCache) -> tuple[str, dict[str, QualityReport]]:
-    from asknews_assets.llm import ChatEndpoint, endpoint_from_env
+    from asknews_assets import settings
+    from asknews_assets.llm import ChatEndpoint, endpoint_from_settings
     from asknews_assets.resources.annotation import LLMAnnotator
 
     if os.environ.get("ASKNEWS_LLM_BASE_URL") and os.environ.get("ASKNEWS_LLM_MODEL"):
-        annotator = LLMAnnotator(endpoint=endpoint_from_env())
+        annotator = LLMAnnotator(endpoint=endpoint_from_settings(settings.current()))
         return f"llm ({os.environ['ASKNEWS_LLM_MODEL']})", evaluate_on_gold(lambda docs: annotator.annotate(docs, schema, cache), schema.names)
 
     from asknews_assets_tests.fakes.openai_server import FakeOpenAIServer

@@ -391,7 +391,7 @@ def dataset_splits(context: AssetExecutionContext, config: DatasetSplitsConfig, 
             },
         },
     )
-    path = write_export(settings.dataset_store_dir(), document, frames, manifest)
+    path = write_export(settings.current().dataset_store_dir, document, frames, manifest)
     assignments = [{"article_id": a, "split": s, "version": version} for a, s in result.assignments.items()]
     with warehouse.get_connection() as conn:
         replace_table(conn, "dataset_splits", DATASET_SPLITS_DDL, assignments)

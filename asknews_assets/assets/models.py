@@ -154,7 +154,7 @@ def finetuned_gliner(
     variant = validate_variant(context.partition_key)
     source = dataset_path(context, config.dataset_path)
     training = config.training_settings()
-    if settings.training_runner() == "pipes":
+    if settings.current().training_runner == "pipes":
         # The same finetune() in a Pipes workload: a subprocess here, a GPU pod in production.
         extras = pipes_extras(variant, source, training, gliner_base_models, config.keep_checkpoints)
         metadata = dict(launch_training(training_pipes, context, extras).get_materialize_result().metadata)
@@ -282,7 +282,7 @@ def model_evaluation(
     if base_model != (current_base := gliner_base_models.reference(variant)):
         context.log.warning(f"{version} was fine-tuned from {base_model}, but the base evaluated now is {current_base}")
     dataset = load_dataset_export(dataset_path(context, config.dataset_path))
-    benchmark_dir = Path(config.benchmark_dir) if config.benchmark_dir else settings.data_dir() / "benchmarks"
+    benchmark_dir = Path(config.benchmark_dir) if config.benchmark_dir else settings.current().data_dir / "benchmarks"
     scan = find_benchmarks(benchmark_dir, _type_names(config))
     suites = [
         Benchmark(name, examples_from_gliner_rows(dataset.split(name)), list(dataset.entity_types),

@@ -62,7 +62,7 @@ def annotated_articles_valid(warehouse: Warehouse) -> AssetCheckResult:
 
 
 def _manifest(version: str) -> dict:
-    path = settings.dataset_store_dir() / version / MANIFEST_FILE
+    path = settings.current().dataset_store_dir / version / MANIFEST_FILE
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
@@ -124,7 +124,7 @@ def dataset_export_complete(warehouse: Warehouse) -> AssetCheckResult:
     if len(versions) != 1:
         problem = "the dataset holds no article" if not versions else f"several dataset versions in one table: {versions}"
         return AssetCheckResult(passed=False, metadata={"error": problem})
-    folder = settings.dataset_store_dir() / versions[0]
+    folder = settings.current().dataset_store_dir / versions[0]
     expected = [DATASET_FILE, MANIFEST_FILE, *(f"{name}.parquet" for name in ALL_SPLITS)]
     missing = [name for name in expected if not (folder / name).is_file()]
     table_counts = {name: int(counts.loc[counts["split"] == name, "n"].sum()) for name in ALL_SPLITS}

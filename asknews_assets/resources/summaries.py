@@ -1,18 +1,18 @@
 """Summarizers: one interface, an LLM backend (any OpenAI-compatible endpoint) and an extractive one.
 
 'local' binds the extractive summariser (no model, deterministic); 'production' binds the LLM one,
-pointed at its endpoint by the ASKNEWS_LLM_* variables (see `asknews_assets.llm.endpoint_from_env`).
+pointed at its endpoint by the ASKNEWS_LLM_* variables (see `asknews_assets.llm.endpoint_from_settings`).
 ASKNEWS_SUMMARIZER ('llm' or 'extractive') overrides that choice, so that an otherwise local deployment
 can summarise with a local LLM server (the soak benchmark points it at a fault-injecting one).
 """
 
-import os
 from collections.abc import Sequence
 
 from pydantic import Field
 
 from asknews_assets.backend import ModelBackend
-from asknews_assets.llm import Completion, LLMBackend, LLMCache, endpoint_from_env
+from asknews_assets.llm import Completion, LLMBackend, LLMCache, endpoint_from_settings
+from asknews_assets.settings import Settings
 from asknews_assets.summaries import (
     EXTRACTIVE_VERSION,
     PROMPT_VERSION,
@@ -73,18 +73,8 @@ class LLMSummarizer(LLMBackend, Summarizer):
             )
 
 
-SUMMARIZER_BACKENDS = ("llm", "extractive")
-
-
-def summarizer_backend(deployment: str) -> str:
-    """'llm' or 'extractive': ASKNEWS_SUMMARIZER, else the deployment's default."""
-    backend = os.environ.get("ASKNEWS_SUMMARIZER") or ("llm" if deployment == "production" else "extractive")
-    if backend not in SUMMARIZER_BACKENDS:
-        raise ValueError(f"ASKNEWS_SUMMARIZER must be one of {SUMMARIZER_BACKENDS}, not {backend!r}")
-    return backend
-
-
-def resources_for(deployment: str) -> dict:
-    if summarizer_backend(deployment) == "llm":
-        return {"summarizer": LLMSummarizer(endpoint=endpoint_from_env())}
-    return {"summarizer": ExtractiveSummarizer()}
+def summarizer(config: Settings) -> Summarizer:
+    """The summarizer `config.summarizer` names (ASKNEWS_SUMMARIZER, else the deployment's default)."""
+    if config.summarizer == "llm":
+        return LLMSummarizer(endpoint=endpoint_from_settings(config))
+    return ExtractiveSummarizer()
