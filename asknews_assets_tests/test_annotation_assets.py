@@ -208,7 +208,7 @@ def test_llm_annotator_through_the_asset_counts_hallucinations_and_records_failu
         endpoint = ChatEndpoint(base_url=server.base_url, model="fake-llama", api_key_env="", max_retries=1, backoff_base_s=0.01)
         result = materialize(
             [annotated_articles, annotated_articles_valid],
-            resources={"warehouse": seeded, "annotator": LLMAnnotator(endpoint=endpoint)},
+            resources={"warehouse": seeded, "annotator": LLMAnnotator(endpoint=endpoint, warehouse=seeded)},
         )
         assert result.success and _checks(result) == {"annotated_articles_valid": True}
         assert len(server.calls_mentioning("story 5.")) == 2  # first try and one retry

@@ -11,8 +11,8 @@ from asknews_assets.embeddings import (
     load_sentence_transformer,
     packaged_minilm_path,
 )
-from asknews_assets.resources.embeddings import SentenceTransformerEmbedder
 from asknews_assets.resources import build_resources
+from asknews_assets.resources.embeddings import SentenceTransformerEmbedder
 from asknews_assets.settings import Settings
 
 TEXTS = ["short", "a much longer text than the others here", "mid-sized text", "", "tiny", "another long one, quite long"]

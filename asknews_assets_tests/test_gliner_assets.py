@@ -16,8 +16,8 @@ from asknews_assets.models.dataset import DatasetExportMissing
 from asknews_assets.models.inference import GlinerModelUnavailable
 from asknews_assets.models.offline import OFFLINE_BASE_MODEL
 from asknews_assets.models.synthetic import write_synthetic_dataset
-from asknews_assets.resources.models import HubGlinerBaseModels, OfflineGlinerBaseModels
 from asknews_assets.resources import build_resources
+from asknews_assets.resources.models import HubGlinerBaseModels, OfflineGlinerBaseModels
 from asknews_assets.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "benchmarks"

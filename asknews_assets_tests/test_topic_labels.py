@@ -3,7 +3,7 @@ endpoint gives nothing usable, and which labeler each deployment binds."""
 
 import pytest
 
-from asknews_assets.llm import ChatEndpoint, LLMCache
+from asknews_assets.llm import ChatEndpoint
 from asknews_assets.resources.topics import KeywordTopicLabeler, LLMTopicLabeler
 from asknews_assets.topics.describe import TopicDescription
 from asknews_assets.topics.labeling import (
@@ -63,24 +63,23 @@ def test_the_prompt_gives_keywords_countries_and_a_cut_representative_summary():
     assert text.count("More words.") < 20 and text.rstrip().endswith("…")
 
 
-def _labeler(server, **settings) -> LLMTopicLabeler:
+def _labeler(server, warehouse, **settings) -> LLMTopicLabeler:
     endpoint = ChatEndpoint(base_url=server.base_url, model="fake-model", api_key_env="", max_retries=2, backoff_base_s=0.01)
-    return LLMTopicLabeler(endpoint=endpoint, **settings)
+    return LLMTopicLabeler(endpoint=endpoint, warehouse=warehouse, **settings)
 
 
 def test_llm_labels_are_cached_and_a_topic_without_a_usable_answer_keeps_its_keyword_label(warehouse):
-    cache = LLMCache(warehouse.get_connection)
     with FakeOpenAIServer() as server:
         server.script(Answer("Topic: Water rationing in Mexico."), when="Keywords: water")
         server.script(*[Answer("I'm sorry, I can't help with that.")] * 3, when="Keywords: dengue")
-        labels = _labeler(server, n_keywords=2).label_topics([WATER, DENGUE], cache)
+        labels = _labeler(server, warehouse, n_keywords=2).label_topics([WATER, DENGUE])
         assert server.calls == 1 + 3  # the refusal was asked again max_retries times
         assert labels[0].label == "Water rationing in Mexico" and (labels[0].source, labels[0].failure) == (LLM, None)
         assert (labels[1].label, labels[1].source, labels[1].failure) == ("dengue, vaccine", KEYWORDS, "refusal")
 
         # A second run pays only for what failed: the water label comes from the warehouse cache.
         server.script(Answer("Dengue vaccination campaign"), when="Keywords: dengue")
-        again = _labeler(server, n_keywords=2).label_topics([WATER, DENGUE], cache)
+        again = _labeler(server, warehouse, n_keywords=2).label_topics([WATER, DENGUE])
         assert server.calls == 4 + 1 and server.unused_steps == 0
         assert again[0] == labels[0]
         assert (again[1].label, again[1].source) == ("Dengue vaccination campaign", LLM)
@@ -89,7 +88,7 @@ def test_llm_labels_are_cached_and_a_topic_without_a_usable_answer_keeps_its_key
 def test_an_endpoint_that_keeps_failing_leaves_keyword_labels_with_the_reason(warehouse):
     with FakeOpenAIServer() as server:
         server.script(*[Error(500)] * 6)
-        labels = _labeler(server).label_topics([WATER, DENGUE], LLMCache(warehouse.get_connection))
+        labels = _labeler(server, warehouse).label_topics([WATER, DENGUE])
     assert {topic: (label.source, label.failure) for topic, label in labels.items()} == {
         0: (KEYWORDS, "http_500"),
         1: (KEYWORDS, "http_500"),

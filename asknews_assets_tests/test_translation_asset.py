@@ -6,8 +6,8 @@ from dagster import AssetCheckSeverity, materialize
 from asknews_assets.assets.ingest import raw_articles
 from asknews_assets.assets.translation import translated_articles
 from asknews_assets.checks.translation import translated_articles_complete, translated_articles_language_matches
-from asknews_assets.resources.translation import CTranslate2Translator, SourceProvidedTranslator
 from asknews_assets.resources import build_resources
+from asknews_assets.resources.translation import CTranslate2Translator, SourceProvidedTranslator
 from asknews_assets.settings import Settings
 from asknews_assets_tests.conftest import article, write_corpus
 from asknews_assets_tests.tiny_marian import SPANISH, tiny_marian  # noqa: F401  (fixture)

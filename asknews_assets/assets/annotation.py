@@ -32,7 +32,6 @@ from asknews_assets.annotation.quality import GOLD_SET_PATH, QualityReport, eval
 from asknews_assets.annotation.records import spans_of
 from asknews_assets.assets.topics import read_with_embeddings
 from asknews_assets.supply import coverage_metadata, materialized_partitions, stage_coverage, supply_by_language
-from asknews_assets.llm import LLMCache
 from asknews_assets.metadata import bar_plot, counts_md, md
 from asknews_assets.resources.annotation import Annotator
 from asknews_assets.warehouse.resource import Warehouse
@@ -180,11 +179,11 @@ def annotated_articles(
     articles = sample.to_dict("records")
     texts = {a["article_id"]: normalize_text(a["summary"] or "").strip() for a in articles}
     documents = [Document(a["article_id"], texts[a["article_id"]]) for a in articles if texts[a["article_id"]]]
-    annotations = {a.key: a for a in annotator.annotate(documents, schema, LLMCache(warehouse.get_connection))}
+    annotations = {a.key: a for a in annotator.annotate(documents, schema)}
 
     backend, model, prompt_version = annotator.backend, annotator.model_name, annotator.prompt_version
     quality = (
-        evaluate_on_gold(lambda docs: annotator.annotate(docs, schema, LLMCache(warehouse.get_connection)), schema.names)
+        evaluate_on_gold(lambda docs: annotator.annotate(docs, schema), schema.names)
         if config.score_gold_set
         else {}
     )

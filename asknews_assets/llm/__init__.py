@@ -4,7 +4,7 @@ Typical use in a resource (an `LLMBackend`)::
 
     with self.client() as client:
         completions = complete_many_cached(
-            client, requests, cache=LLMCache(warehouse.get_connection), prompt_version="v1", validate=check
+            client, requests, cache=self.cache(), prompt_version="v1", validate=check
         )
 
 Every completion is either usable text or a failure reason; see `client` and `cache`.

@@ -24,8 +24,9 @@ from asknews_assets.annotation import (
 )
 from asknews_assets.annotation.offline_rules import RULES_VERSION
 from asknews_assets.backend import ModelBackend
-from asknews_assets.llm import LLMBackend, LLMCache, endpoint_from_settings
+from asknews_assets.llm import LLMBackend, endpoint_from_settings
 from asknews_assets.settings import Settings
+from asknews_assets.warehouse.resource import Warehouse
 
 DEFAULT_GLINER_MODEL = "urchade/gliner_large-v2.1"
 
@@ -33,8 +34,8 @@ DEFAULT_GLINER_MODEL = "urchade/gliner_large-v2.1"
 class Annotator(ModelBackend):
     """Interface: entity mentions proposed for English texts, with types from the given schema."""
 
-    def annotate(self, documents: Sequence[Document], schema: EntitySchema, cache: LLMCache) -> list[Annotation]:
-        """One annotation per document, in order; `cache` holds LLM answers already paid for."""
+    def annotate(self, documents: Sequence[Document], schema: EntitySchema) -> list[Annotation]:
+        """One annotation per document, in order."""
         raise NotImplementedError
 
 
@@ -61,7 +62,7 @@ class SpacyAnnotator(Annotator):
         name = spacy_model_name(load_spacy(self.model))
         return f"{name}+{RULES_VERSION}" if self.rules else name
 
-    def annotate(self, documents: Sequence[Document], schema: EntitySchema, cache: LLMCache) -> list[Annotation]:
+    def annotate(self, documents: Sequence[Document], schema: EntitySchema) -> list[Annotation]:
         return annotate_with_spacy(load_spacy(self.model), documents, batch_size=self.batch_size, rules=self.rules)
 
 
@@ -84,7 +85,7 @@ class GlinerAnnotator(Annotator):
     def model_name(self) -> str:
         return self.model
 
-    def annotate(self, documents: Sequence[Document], schema: EntitySchema, cache: LLMCache) -> list[Annotation]:
+    def annotate(self, documents: Sequence[Document], schema: EntitySchema) -> list[Annotation]:
         from asknews_assets.models.inference import load_gliner
 
         return annotate_with_gliner(
@@ -101,16 +102,16 @@ class LLMAnnotator(LLMBackend, Annotator):
     def prompt_version(self) -> str | None:
         return PROMPT_VERSION
 
-    def annotate(self, documents: Sequence[Document], schema: EntitySchema, cache: LLMCache) -> list[Annotation]:
+    def annotate(self, documents: Sequence[Document], schema: EntitySchema) -> list[Annotation]:
         with self.client() as client:
-            return annotate_with_llm(client, documents, schema, cache=cache, flush_every=self.cache_flush_every)
+            return annotate_with_llm(client, documents, schema, cache=self.cache(), flush_every=self.cache_flush_every)
 
 
-def production_annotator(config: Settings) -> Annotator:
-    """The annotator ASKNEWS_ANNOTATOR names (`config.annotator`)."""
+def production_annotator(config: Settings, warehouse: Warehouse) -> Annotator:
+    """The annotator ASKNEWS_ANNOTATOR names (`config.annotator`); an LLM one caches its answers in `warehouse`."""
     if config.annotator == "gliner":
         optional = {"model": config.annotator_gliner_model, "threshold": config.annotator_gliner_threshold}
         return GlinerAnnotator(**{name: value for name, value in optional.items() if value is not None})
     if config.annotator == "spacy":
         return SpacyAnnotator()
-    return LLMAnnotator(endpoint=endpoint_from_settings(config))
+    return LLMAnnotator(endpoint=endpoint_from_settings(config), warehouse=warehouse)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pydantic import Field
 
 from asknews_assets.backend import ModelBackend
-from asknews_assets.llm import Completion, LLMBackend, LLMCache, endpoint_from_settings
+from asknews_assets.llm import Completion, LLMBackend, endpoint_from_settings
 from asknews_assets.settings import Settings
 from asknews_assets.summaries import (
     EXTRACTIVE_VERSION,
@@ -20,13 +20,14 @@ from asknews_assets.summaries import (
     summarize_extractively,
     summarize_with_llm,
 )
+from asknews_assets.warehouse.resource import Warehouse
 
 
 class Summarizer(ModelBackend):
     """Interface: English summaries of articles, each a `Completion` (summary text, or failure reason)."""
 
-    def summarize(self, articles: Sequence[ArticleText], cache: LLMCache) -> list[Completion]:
-        """One completion per article, in order; `cache` holds answers already paid for."""
+    def summarize(self, articles: Sequence[ArticleText]) -> list[Completion]:
+        """One completion per article, in order."""
         raise NotImplementedError
 
 
@@ -47,7 +48,7 @@ class ExtractiveSummarizer(Summarizer):
     def prompt_version(self) -> str:
         return EXTRACTIVE_VERSION
 
-    def summarize(self, articles: Sequence[ArticleText], cache: LLMCache) -> list[Completion]:
+    def summarize(self, articles: Sequence[ArticleText]) -> list[Completion]:
         return summarize_extractively(articles, max_words=self.max_words)
 
 
@@ -61,20 +62,21 @@ class LLMSummarizer(LLMBackend, Summarizer):
     def prompt_version(self) -> str:
         return PROMPT_VERSION
 
-    def summarize(self, articles: Sequence[ArticleText], cache: LLMCache) -> list[Completion]:
+    def summarize(self, articles: Sequence[ArticleText]) -> list[Completion]:
         with self.client() as client:
             return summarize_with_llm(
                 client,
                 articles,
-                cache=cache,
+                cache=self.cache(),
                 max_words=self.max_words,
                 max_input_words=self.max_input_words,
                 flush_every=self.cache_flush_every,
             )
 
 
-def summarizer(config: Settings) -> Summarizer:
-    """The summarizer `config.summarizer` names (ASKNEWS_SUMMARIZER, else the deployment's default)."""
+def summarizer(config: Settings, warehouse: Warehouse) -> Summarizer:
+    """The summarizer `config.summarizer` names (ASKNEWS_SUMMARIZER, else the deployment's default);
+    an LLM one caches its answers in `warehouse`."""
     if config.summarizer == "llm":
-        return LLMSummarizer(endpoint=endpoint_from_settings(config))
+        return LLMSummarizer(endpoint=endpoint_from_settings(config), warehouse=warehouse)
     return ExtractiveSummarizer()

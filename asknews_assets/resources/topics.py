@@ -12,17 +12,18 @@ from collections.abc import Sequence
 from pydantic import Field
 
 from asknews_assets.backend import ModelBackend
-from asknews_assets.llm import LLMBackend, LLMCache, endpoint_from_settings
+from asknews_assets.llm import LLMBackend, endpoint_from_settings
 from asknews_assets.settings import Settings
 from asknews_assets.topics.describe import TopicDescription
 from asknews_assets.topics.labeling import PROMPT_VERSION, TopicLabel, keyword_labels, label_topics_with_llm
+from asknews_assets.warehouse.resource import Warehouse
 
 
 class TopicLabeler(ModelBackend):
     """Interface: a short label for each topic."""
 
-    def label_topics(self, topics: Sequence[TopicDescription], cache: LLMCache) -> dict[int, TopicLabel]:
-        """topic_id -> label for every topic given; `cache` holds LLM answers already paid for."""
+    def label_topics(self, topics: Sequence[TopicDescription]) -> dict[int, TopicLabel]:
+        """topic_id -> label for every topic given."""
         raise NotImplementedError
 
 
@@ -39,7 +40,7 @@ class KeywordTopicLabeler(TopicLabeler):
     def model_name(self) -> str:
         return "class-tfidf"
 
-    def label_topics(self, topics: Sequence[TopicDescription], cache: LLMCache) -> dict[int, TopicLabel]:
+    def label_topics(self, topics: Sequence[TopicDescription]) -> dict[int, TopicLabel]:
         return keyword_labels(topics, self.n_keywords)
 
 
@@ -53,15 +54,15 @@ class LLMTopicLabeler(LLMBackend, TopicLabeler):
     def prompt_version(self) -> str:
         return PROMPT_VERSION
 
-    def label_topics(self, topics: Sequence[TopicDescription], cache: LLMCache) -> dict[int, TopicLabel]:
+    def label_topics(self, topics: Sequence[TopicDescription]) -> dict[int, TopicLabel]:
         with self.client() as client:
             return label_topics_with_llm(
-                client, topics, cache=cache, n_keywords=self.n_keywords, flush_every=self.cache_flush_every
+                client, topics, cache=self.cache(), n_keywords=self.n_keywords, flush_every=self.cache_flush_every
             )
 
 
-def topic_labeler(config: Settings) -> TopicLabeler:
-    """The labeler `config.topic_labeler` names."""
+def topic_labeler(config: Settings, warehouse: Warehouse) -> TopicLabeler:
+    """The labeler `config.topic_labeler` names; an LLM one caches its answers in `warehouse`."""
     if config.topic_labeler == "llm":
-        return LLMTopicLabeler(endpoint=endpoint_from_settings(config))
+        return LLMTopicLabeler(endpoint=endpoint_from_settings(config), warehouse=warehouse)
     return KeywordTopicLabeler()
