@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -50,61 +50,61 @@ class Settings:
     """The project's settings, each named after its environment variable (see README's table)."""
 
     # Which resource set the definitions bind: 'local' (offline, embedded) or 'production'.
-    deployment: str = "local"
-    data_dir: Path = PROJECT_ROOT / "data"
+    deployment: str
+    data_dir: Path
     # The news source: 'files' (source_dir) or 'asknews' (the API; credentials in asknews_credentials).
-    source: str = "files"
-    source_dir: Path = field(default_factory=sample_corpus_dir)
+    source: str
+    source_dir: Path
     # Licence of source records without a `license` field: an SPDX id, '' when unknown.
-    source_license: str = "apache-2.0"
+    source_license: str
     # NAMES of the variables holding the AskNews credentials: the API key, or the OAuth client id and secret.
-    asknews_credentials: tuple[str, ...] = ("ASKNEWS_CLIENT_ID", "ASKNEWS_CLIENT_SECRET")
+    asknews_credentials: tuple[str, ...]
     # The licence the published dataset must carry; '': the most restrictive of its source articles.
-    dataset_license: str = ""
-    missing_english: str = "fail"
-    accept_partial_build: bool = False
-    warehouse: str = "duckdb"
-    warehouse_path: Path = PROJECT_ROOT / "data" / "warehouse" / "asknews.duckdb"
-    ducklake_data_path: str = str(PROJECT_ROOT / "data" / "lake")
-    partitions_per_run: int = 8
-    publish_dir: Path = PROJECT_ROOT / "data" / "publish"
-    executor: str = "in_process"
-    celery_visibility_timeout: int = 7200
+    dataset_license: str
+    missing_english: str
+    accept_partial_build: bool
+    warehouse: str
+    warehouse_path: Path
+    ducklake_data_path: str
+    partitions_per_run: int
+    publish_dir: Path
+    executor: str
+    celery_visibility_timeout: int
     # NAMES of the variables holding the broker and result backend URLs (they may hold a password);
     # the broker's is None when it is not set.
-    celery_broker_env: str | None = None
-    celery_backend_env: str = CELERY_BROKER_ENV
-    training_runner: str = "in_process"
-    training_image: str | None = None
-    summarizer: str = "extractive"
-    topic_labeler: str = "keywords"
-    annotator: str = "llm"  # production only: the local deployment always annotates with spaCy
-    annotator_gliner_model: str | None = None
-    annotator_gliner_threshold: float | None = None
-    embedding_model: str = ""
-    embedding_field: str = "summary"
-    translation_family: str = "opus-mt"
-    ct2_cache_dir: str = ""
-    ct2_compute_type: str = "default"
-    ct2_threads: int = 0
+    celery_broker_env: str | None
+    celery_backend_env: str
+    training_runner: str
+    training_image: str | None
+    summarizer: str
+    topic_labeler: str
+    annotator: str  # production only: the local deployment always annotates with spaCy
+    annotator_gliner_model: str | None
+    annotator_gliner_threshold: float | None
+    embedding_model: str
+    embedding_field: str
+    translation_family: str
+    ct2_cache_dir: str
+    ct2_compute_type: str
+    ct2_threads: int
     # Base model per GLiNER variant where ASKNEWS_GLINER_BASE_<VARIANT> overrides the default.
-    gliner_base: Mapping[str, str] = field(default_factory=dict)
-    gliner_cache_dir: str = ""
+    gliner_base: Mapping[str, str]
+    gliner_cache_dir: str
     # The LLM endpoint's settings besides ASKNEWS_LLM_BASE_URL and ASKNEWS_LLM_MODEL (those are read
     # by EnvVar when a run starts); None: the endpoint's default.
-    llm_api_key_env: str | None = None
-    llm_concurrency: int | None = None
-    llm_timeout_s: float | None = None
-    llm_max_retries: int | None = None
-    hf_org: str | None = None
-    hf_dataset_name: str | None = None
-    hf_model_name_template: str | None = None
-    hf_endpoint: str | None = None
-    hf_token_env: str = "HF_TOKEN"
-    hf_private: bool = False
+    llm_api_key_env: str | None
+    llm_concurrency: int | None
+    llm_timeout_s: float | None
+    llm_max_retries: int | None
+    hf_org: str | None
+    hf_dataset_name: str | None
+    hf_model_name_template: str | None
+    hf_endpoint: str | None
+    hf_token_env: str
+    hf_private: bool
     # The Hugging Face Hub's offline mode (HF_HUB_OFFLINE or TRANSFORMERS_OFFLINE).
-    hub_offline: bool = False
-    sensors_off: frozenset[str] = frozenset()
+    hub_offline: bool
+    sensors_off: frozenset[str]
 
     @property
     def dataset_store_dir(self) -> Path:
