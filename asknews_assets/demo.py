@@ -197,9 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     print(format_summary(summary, unroutable))
     warehouse = defs.resources["warehouse"]
     print(f"\nWarehouse ({warehouse.backend}): {warehouse.database}")
-    print(f"Datasets:           {settings.dataset_store_dir()}")
-    print(f"Models:             {settings.model_store_dir()}")
-    print(f"Published (local):  {settings.publish_dir()}")
+    print(f"Datasets:           {settings.current().dataset_store_dir}")
+    print(f"Models:             {settings.current().model_store_dir}")
+    print(f"Published (local):  {settings.current().publish_dir}")
     print(f"Dagster instance:   {os.environ['DAGSTER_HOME']}")
     print("See it in the UI:   make ui   (then open http://127.0.0.1:3000)")
     return summary.exit_code

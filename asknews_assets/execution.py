@@ -1,4 +1,4 @@
-"""Where the steps of a run execute, chosen by ASKNEWS_EXECUTOR (see settings.executor()).
+"""Where the steps of a run execute, chosen by ASKNEWS_EXECUTOR (`Settings.executor`).
 
 - 'in_process' (default): every step in the run worker's process, so the model libraries load once
   per run (a partition run is a few short steps);
@@ -15,13 +15,10 @@ code location with a message naming what to set, not a run halfway.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from asknews_assets import settings
-
-CELERY_BROKER_ENV = "ASKNEWS_CELERY_BROKER"
-CELERY_BACKEND_ENV = "ASKNEWS_CELERY_BACKEND"
+from asknews_assets.settings import CELERY_BACKEND_ENV, CELERY_BROKER_ENV, Settings
 CPU_QUEUE = "dagster"  # dagster-celery's default queue
 GPU_QUEUE = "gpu"
 # Op tags of the steps that need a GPU worker (model training and inference at scale).
@@ -32,20 +29,20 @@ class ExecutorUnavailable(RuntimeError):
     """The configured executor cannot be built: a package or a setting is missing."""
 
 
-def celery_config() -> dict[str, Any]:
+def celery_config(config: Settings | None = None) -> dict[str, Any]:
     """The celery_executor's configuration, shared by the run workers (which submit steps) and the
     Celery workers (celery_app), so both sides always agree on broker, queues and delivery."""
-    if not os.environ.get(CELERY_BROKER_ENV):
+    config = config or settings.current()
+    if config.celery_broker_env is None:
         raise ExecutorUnavailable(
             f"ASKNEWS_EXECUTOR=celery needs the broker URL in {CELERY_BROKER_ENV} (e.g. redis://host:6379/0);"
             f" the result backend is {CELERY_BACKEND_ENV}, default: the broker"
         )
-    backend_env = CELERY_BACKEND_ENV if os.environ.get(CELERY_BACKEND_ENV) else CELERY_BROKER_ENV
-    visibility = settings.celery_visibility_timeout()
+    visibility = config.celery_visibility_timeout
     return {
         # Read from the environment where used: a broker URL may hold a password.
-        "broker": {"env": CELERY_BROKER_ENV},
-        "backend": {"env": backend_env},
+        "broker": {"env": config.celery_broker_env},
+        "backend": {"env": config.celery_backend_env},
         "config_source": {
             # Steps are long: a worker takes one at a time and acknowledges it only when done, so
             # the step of a worker that dies is handed to another one (Redis: after the visibility
@@ -66,17 +63,17 @@ def celery_config() -> dict[str, Any]:
     }
 
 
-def _celery_executor():
+def _celery_executor(config: Settings):
     try:
         from dagster_celery import celery_executor
     except ImportError as error:
         raise ExecutorUnavailable(
             "ASKNEWS_EXECUTOR=celery needs dagster-celery: pip install 'asknews-assets[celery]'"
         ) from error
-    return celery_executor.configured(celery_config(), name="asknews_celery")
+    return celery_executor.configured(celery_config(config), name="asknews_celery")
 
 
-def _k8s_executor():
+def _k8s_executor(config: Settings):
     try:
         from dagster_k8s import k8s_job_executor
     except ImportError as error:
@@ -86,13 +83,14 @@ def _k8s_executor():
     return k8s_job_executor
 
 
-def build_executor():
+def build_executor(config: Settings | None = None):
     """The executor of every job."""
     from dagster import in_process_executor, multiprocess_executor
 
+    config = config or settings.current()
     return {
-        "in_process": lambda: in_process_executor,
-        "multiprocess": lambda: multiprocess_executor,
+        "in_process": lambda _: in_process_executor,
+        "multiprocess": lambda _: multiprocess_executor,
         "celery": _celery_executor,
         "k8s": _k8s_executor,
-    }[settings.executor()]()
+    }[config.executor](config)

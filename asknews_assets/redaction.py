@@ -11,19 +11,22 @@ import os
 import re
 from collections.abc import Iterable
 
+from asknews_assets import settings
+
 REDACTED = "[redacted]"
-# Variables that hold secrets by name; the LLM and Hub settings name theirs, read below.
+# Variables that hold secrets by name; the LLM and Hub settings name theirs (ASKNEWS_LLM_API_KEY_ENV,
+# ASKNEWS_HF_TOKEN_ENV), taken from the settings below.
 SECRET_VARIABLES = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "ASKNEWS_CLIENT_SECRET", "ASKNEWS_API_KEY", "OPENAI_API_KEY")
-# Variables naming the variable that holds a secret (ASKNEWS_HF_TOKEN_ENV=MY_TOKEN).
-SECRET_NAME_VARIABLES = ("ASKNEWS_LLM_API_KEY_ENV", "ASKNEWS_HF_TOKEN_ENV")
 _SECRET_NAME = re.compile(r"(?:TOKEN|API_KEY|SECRET|PASSWORD)$", re.IGNORECASE)
 # Shorter values would be redacted out of ordinary words.
 MIN_SECRET_CHARS = 8
 
 
 def configured_secrets(extra: Iterable[str | None] = ()) -> set[str]:
-    """The secret values of this process's environment, and `extra` ones (an explicit API key)."""
-    names = set(SECRET_VARIABLES) | {os.environ.get(n, "") for n in SECRET_NAME_VARIABLES}
+    """The secret values of this process's environment, and `extra` ones (an explicit API key).
+    Values are read here, when a message is redacted, never kept in the settings."""
+    config = settings.current()
+    names = set(SECRET_VARIABLES) | {config.llm_api_key_env or "", config.hf_token_env}
     names |= {name for name in os.environ if _SECRET_NAME.search(name)}
     values = {os.environ.get(name) for name in names if name} | set(extra)
     return {v for v in values if isinstance(v, str) and len(v) >= MIN_SECRET_CHARS}

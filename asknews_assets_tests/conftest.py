@@ -14,12 +14,29 @@ from dagster import DagsterInstance, instance_for_test
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+from asknews_assets import settings  # noqa: E402
 from asknews_assets.warehouse.resource import Warehouse  # noqa: E402
 from asknews_assets_tests.support.processes.postgres_server import (  # noqa: E402
     PostgresServer,
     postgres_bin_dir,
     postgres_server,
 )
+
+
+@pytest.fixture(autouse=True)
+def settings_follow_the_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Settings are read once per process; a test that changes the environment through `monkeypatch`
+    gets them read again, and the next test reads its own (its environment restored)."""
+    for name in ("setenv", "delenv"):
+        change = getattr(monkeypatch, name)
+
+        def change_and_forget(*args, _change=change, **kwargs):
+            _change(*args, **kwargs)
+            settings.clear()
+
+        setattr(monkeypatch, name, change_and_forget)
+    yield
+    settings.clear()
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from asknews_assets.checks.annotation import annotated_articles_valid
 from asknews_assets.checks.dataset import dataset_export_complete, dataset_splits_no_leakage
 from asknews_assets.llm import ChatEndpoint
 from asknews_assets.resources.annotation import LLMAnnotator, SpacyAnnotator
-from asknews_assets.warehouse import tables
 from asknews_assets_tests.support.fakes import Answer, FakeOpenAIServer
 from asknews_assets_tests.support.fakes.upstream import N_ARTICLES, PEOPLE, seeded  # noqa: F401 (fixture)
 
@@ -147,7 +146,7 @@ def test_llm_annotator_through_the_asset_counts_hallucinations_and_records_failu
         endpoint = ChatEndpoint(base_url=server.base_url, model="fake-llama", api_key_env="", max_retries=1, backoff_base_s=0.01)
         result = materialize(
             [annotated_articles, annotated_articles_valid],
-            resources={"warehouse": seeded, "annotator": LLMAnnotator(endpoint=endpoint)},
+            resources={"warehouse": seeded, "annotator": LLMAnnotator(endpoint=endpoint, warehouse=seeded)},
         )
         assert result.success and _checks(result) == {"annotated_articles_valid": True}
         assert len(server.calls_mentioning("story 5.")) == 2  # first try and one retry

@@ -6,7 +6,7 @@ import pytest
 
 from asknews_assets.annotation import Document, annotated_record, load_entity_schema
 from asknews_assets.annotation.prompt import INVALID_JSON, PROMPT_VERSION
-from asknews_assets.llm import ChatEndpoint, LLMCache
+from asknews_assets.llm import ChatEndpoint
 from asknews_assets.resources.annotation import LLMAnnotator
 from asknews_assets_tests.support.fakes import Answer, FakeOpenAIServer
 
@@ -24,11 +24,11 @@ def server():
         yield running
 
 
-def _annotator(server, **settings):
+def _annotator(server, warehouse, **settings):
     endpoint = ChatEndpoint(
         base_url=server.base_url, model="fake-llama", api_key_env="", max_retries=2, backoff_base_s=0.01, backoff_max_s=0.02, **settings
     )
-    return LLMAnnotator(endpoint=endpoint)
+    return LLMAnnotator(endpoint=endpoint, warehouse=warehouse)
 
 
 def test_hallucinated_entities_are_ungrounded_and_counted(server, warehouse):
@@ -49,8 +49,8 @@ def test_hallucinated_entities_are_ungrounded_and_counted(server, warehouse):
             + "\n```"
         )
     )
-    annotator = _annotator(server)
-    (annotation,) = annotator.annotate([Document("a1", text)], SCHEMA, LLMCache(warehouse.get_connection))
+    annotator = _annotator(server, warehouse)
+    (annotation,) = annotator.annotate([Document("a1", text)], SCHEMA)
     assert annotation.ok and annotation.attempts == 1 and len(annotation.mentions) == 8
 
     row = annotated_record(ARTICLE, text, annotation, SCHEMA.names, backend="llm", model="fake-llama", prompt_version=PROMPT_VERSION)
@@ -74,7 +74,7 @@ def test_invalid_json_is_retried_then_the_failure_is_recorded(server, warehouse)
     server.script(Answer("Sure! Macron is a person."), Answer(_entities(("Macron", "person"))), when="Macron")
     server.script(*[Answer('{"entities": [{"text": "Lyon"')] * 3, when="Lyon")
     documents = [Document("ok", "Macron spoke."), Document("bad", "Lyon won the match.")]
-    annotations = _annotator(server).annotate(documents, SCHEMA, LLMCache(warehouse.get_connection))
+    annotations = _annotator(server, warehouse).annotate(documents, SCHEMA)
 
     ok, bad = annotations
     assert (ok.key, ok.ok, ok.attempts, ok.mentions[0].text) == ("ok", True, 2, "Macron")
@@ -85,11 +85,10 @@ def test_invalid_json_is_retried_then_the_failure_is_recorded(server, warehouse)
 def test_answers_come_from_the_cache_on_a_rerun(server, warehouse):
     server.responder = lambda body: Answer(_entities(("Kyiv", "city")))
     documents = [Document(f"d{i}", f"Story {i} from Kyiv.") for i in range(5)]
-    cache = LLMCache(warehouse.get_connection)
-    first = _annotator(server, concurrency=2).annotate(documents, SCHEMA, cache)
+    first = _annotator(server, warehouse, concurrency=2).annotate(documents, SCHEMA)
     assert server.calls == 5 and server.max_in_flight <= 2 and not any(a.cached for a in first)
 
-    again = _annotator(server).annotate(documents, SCHEMA, cache)
+    again = _annotator(server, warehouse).annotate(documents, SCHEMA)
     assert server.calls == 5  # nothing asked twice
     assert all(a.cached and a.mentions == first[0].mentions for a in again)
     with warehouse.get_connection() as conn:
@@ -97,6 +96,6 @@ def test_answers_come_from_the_cache_on_a_rerun(server, warehouse):
     assert stored == (5, PROMPT_VERSION)
 
 
-def test_annotator_names_backend_model_and_prompt_version(server):
-    annotator = _annotator(server)
+def test_annotator_names_backend_model_and_prompt_version(server, warehouse):
+    annotator = _annotator(server, warehouse)
     assert (annotator.backend, annotator.model_name, annotator.prompt_version) == ("llm", "fake-llama", PROMPT_VERSION)

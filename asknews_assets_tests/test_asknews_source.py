@@ -14,6 +14,7 @@ from asknews_assets.partitions import ArticlePartition
 from asknews_assets.resources import ingest_asknews as asknews_source
 from asknews_assets.resources.ingest_asknews import AskNewsCredentialsMissing, AskNewsSource
 from asknews_assets.sensors.discovery import news_source_discovery_sensor
+from asknews_assets.settings import Settings
 from asknews_assets_tests.support.fakes.asknews_api import (
     API_KEY,
     CLIENT_ID,
@@ -225,7 +226,7 @@ def test_production_without_credentials_fails_naming_the_variables_before_any_re
 
     for name in ("ASKNEWS_CLIENT_ID", "ASKNEWS_CLIENT_SECRET", "ASKNEWS_API_KEY", "ASKNEWS_SOURCE_DIR", "ASKNEWS_SOURCE"):
         monkeypatch.delenv(name, raising=False)
-    source = build_resources("production")["source"]
+    source = build_resources(Settings.from_env(deployment="production"))["source"]
     assert isinstance(source, AskNewsSource)
     window = {"start": WINDOW_START, "end": WINDOW_END, "page_size": 4}
     source = source.model_copy(update={"base_url": api.base_url, "token_url": api.token_url, **window})
@@ -242,19 +243,18 @@ def test_production_without_credentials_fails_naming_the_variables_before_any_re
 
 
 def test_an_explicit_source_folder_is_never_replaced_by_the_api(tmp_path, monkeypatch):
-    from asknews_assets import settings
     from asknews_assets.resources import build_resources
     from asknews_assets.resources.ingest import FileNewsSource
 
     monkeypatch.delenv("ASKNEWS_SOURCE", raising=False)
     monkeypatch.setenv("ASKNEWS_SOURCE_DIR", str(tmp_path))
-    source = build_resources("production")["source"]
+    source = build_resources(Settings.from_env(deployment="production"))["source"]
     assert isinstance(source, FileNewsSource) and source.directory == str(tmp_path.resolve())
     monkeypatch.setenv("ASKNEWS_SOURCE", "asknews")  # asking for both is an error, not a silent choice
     with pytest.raises(ValueError, match="ASKNEWS_SOURCE=asknews .* ASKNEWS_SOURCE_DIR is set too"):
-        settings.source_kind("production")
+        Settings.from_env(deployment="production")
     monkeypatch.delenv("ASKNEWS_SOURCE_DIR")
-    assert isinstance(build_resources("local")["source"], AskNewsSource)  # the API chosen explicitly, even locally
+    assert isinstance(build_resources(Settings.from_env(deployment="local"))["source"], AskNewsSource)  # the API chosen explicitly, even locally
     monkeypatch.setenv("ASKNEWS_SOURCE", "kafka")
     with pytest.raises(ValueError, match="ASKNEWS_SOURCE must be 'files' or 'asknews'"):
-        settings.source_kind("local")
+        Settings.from_env(deployment="local")

@@ -25,7 +25,7 @@ from asknews_assets.assets.ingest import raw_articles
 from asknews_assets.assets.translation import translated_articles
 from asknews_assets.partitions import ArticlePartition, article_partitions
 from asknews_assets.resources import build_resources
-from asknews_assets.settings import PROJECT_ROOT
+from asknews_assets.settings import PROJECT_ROOT, Settings
 from asknews_assets_tests.support.data.corpus import article, write_corpus
 from asknews_assets_tests.support.processes.celery_workers import celery_worker, step_workers
 from asknews_assets_tests.support.processes.dagster_processes import (
@@ -147,7 +147,7 @@ def _in_process_reference(tmp_path: Path, monkeypatch) -> dict[str, list[tuple]]
     database = tmp_path / "reference" / "warehouse.duckdb"
     monkeypatch.setenv("ASKNEWS_SOURCE_DIR", str(tmp_path / "reference" / "corpus"))
     monkeypatch.setenv("ASKNEWS_DUCKDB_PATH", str(database))
-    resources = build_resources("local")
+    resources = build_resources(Settings.from_env(deployment="local"))
     with DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions(article_partitions.name, [p.key for p in PARTITIONS])
         for partition in PARTITIONS:

@@ -52,7 +52,7 @@ def test_entities_absent_from_the_article_are_dropped_and_reported(seeded, data_
         endpoint = ChatEndpoint(base_url=server.base_url, model="fake-llm", api_key_env="", max_retries=0)
         result = materialize(
             [annotated_articles, dataset_splits],
-            resources={"annotator": LLMAnnotator(endpoint=endpoint), "warehouse": seeded},
+            resources={"annotator": LLMAnnotator(endpoint=endpoint, warehouse=seeded), "warehouse": seeded},
             instance=instance,
         )
     assert result.success

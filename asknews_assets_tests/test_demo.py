@@ -14,7 +14,7 @@ from asknews_assets.demo import FAILED, SKIPPED, SUCCEEDED, Outcome, RunSummary,
 from asknews_assets.partitions import ArticlePartition
 from asknews_assets.resources import build_resources
 from asknews_assets.resources.ingest import Unroutable
-from asknews_assets.settings import PROJECT_ROOT
+from asknews_assets.settings import PROJECT_ROOT, Settings
 from asknews_assets_tests.support.data.corpus import article, write_corpus
 
 
@@ -23,7 +23,7 @@ def _definitions(source, warehouse) -> Definitions:
         assets=load_assets_from_package_module(assets),
         asset_checks=load_asset_checks_from_package_module(checks),
         jobs=jobs.ALL_JOBS,
-        resources={**build_resources("local"), "source": source, "warehouse": warehouse},
+        resources={**build_resources(Settings.from_env(deployment="local")), "source": source, "warehouse": warehouse},
     )
 
 

@@ -11,7 +11,9 @@ from asknews_assets.embeddings import (
     load_sentence_transformer,
     packaged_minilm_path,
 )
-from asknews_assets.resources.embeddings import SentenceTransformerEmbedder, resources_for
+from asknews_assets.resources import build_resources
+from asknews_assets.resources.embeddings import SentenceTransformerEmbedder
+from asknews_assets.settings import Settings
 
 TEXTS = ["short", "a much longer text than the others here", "mid-sized text", "", "tiny", "another long one, quite long"]
 
@@ -85,8 +87,8 @@ def test_model_is_loaded_once_per_process():
 def test_configuration_is_validated_and_bound_per_deployment(monkeypatch):
     with pytest.raises(ValueError, match="embedded_field"):
         SentenceTransformerEmbedder(embedded_field="body").text_field
-    assert resources_for("local")["embedder"].model_name == "sentence-transformers/all-MiniLM-L6-v2"
+    assert build_resources(Settings.from_env(deployment="local"))["embedder"].model_name == "sentence-transformers/all-MiniLM-L6-v2"
     monkeypatch.setenv("ASKNEWS_EMBEDDING_MODEL", "/models/e5")
     monkeypatch.setenv("ASKNEWS_EMBEDDING_FIELD", "title_summary")
-    production = resources_for("production")["embedder"]
+    production = build_resources(Settings.from_env(deployment="production"))["embedder"]
     assert (production.model_name, production.text_field) == ("/models/e5", "title_summary")

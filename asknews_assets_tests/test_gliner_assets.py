@@ -15,8 +15,10 @@ from asknews_assets.models.benchmarks import ZERO_SHOT_BENCHMARKS
 from asknews_assets.dataset.export import DatasetExportMissing
 from asknews_assets.models.inference import GlinerModelUnavailable
 from asknews_assets.models.offline import OFFLINE_BASE_MODEL
-from asknews_assets.resources.models import HubGlinerBaseModels, OfflineGlinerBaseModels, resources_for
+from asknews_assets.resources.models import HubGlinerBaseModels, OfflineGlinerBaseModels
 from asknews_assets.warehouse import tables
+from asknews_assets.resources import build_resources
+from asknews_assets.settings import Settings
 from asknews_assets_tests.support.data.synthetic_ner import FEW_STEPS, SIZES, write_synthetic_dataset
 from asknews_assets_tests.support.fakes.upstream import stub_dataset_splits
 
@@ -120,7 +122,7 @@ def test_a_base_model_that_cannot_load_names_its_setting(tmp_path):
 
 def test_resources_per_deployment(monkeypatch):
     monkeypatch.setenv("ASKNEWS_GLINER_BASE_LARGE", "/models/my-large")
-    production = resources_for("production")["gliner_base_models"]
+    production = build_resources(Settings.from_env(deployment="production"))["gliner_base_models"]
     assert production.reference("small") == "urchade/gliner_small-v2.1"
     assert production.reference("large") == "/models/my-large"
-    assert isinstance(resources_for("local")["gliner_base_models"], OfflineGlinerBaseModels)
+    assert isinstance(build_resources(Settings.from_env(deployment="local"))["gliner_base_models"], OfflineGlinerBaseModels)

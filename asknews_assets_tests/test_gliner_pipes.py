@@ -11,8 +11,10 @@ from dagster import MetadataValue, PipesSubprocessClient, materialize
 from asknews_assets.assets.models import finetuned_gliner
 from asknews_assets.models.pipes import base_models_from, pipes_extras
 from asknews_assets.models.training import TrainingSettings
-from asknews_assets.resources.models import OfflineGlinerBaseModels, training_pipes_client
+from asknews_assets.resources.models import OfflineGlinerBaseModels, production_pipes_client
 from asknews_assets.warehouse import tables
+from asknews_assets.resources import build_resources
+from asknews_assets.settings import Settings
 from asknews_assets_tests.support.data.synthetic_ner import FEW_STEPS, SIZES, write_synthetic_dataset
 from asknews_assets_tests.support.fakes.upstream import stub_dataset_splits
 
@@ -91,12 +93,12 @@ def test_production_pipes_training_needs_dagster_k8s(monkeypatch):
         from dagster_k8s import PipesK8sClient
     except ImportError:
         with pytest.raises(ImportError, match=r"asknews-assets\[k8s\]"):
-            training_pipes_client("production")
+            production_pipes_client(Settings.from_env())
     else:
-        assert isinstance(training_pipes_client("production"), PipesK8sClient)
-    assert isinstance(training_pipes_client("local"), PipesSubprocessClient)
+        assert isinstance(production_pipes_client(Settings.from_env()), PipesK8sClient)
+    assert isinstance(build_resources(Settings.from_env(deployment="local"))["training_pipes"], PipesSubprocessClient)
     monkeypatch.setenv("ASKNEWS_TRAINING_RUNNER", "in_process")
-    assert training_pipes_client("production") is not None  # in-process training needs no pods
+    assert production_pipes_client(Settings.from_env()) is not None  # in-process training needs no pods
 
 
 def test_metadata_kinds_survive_the_pipes_encoding():

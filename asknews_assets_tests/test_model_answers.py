@@ -108,7 +108,7 @@ def test_runaway_and_unstorable_summaries_fail_per_article(warehouse, instance):
         result = materialize(
             [article_summaries],
             partition_key="es-MX",
-            resources={"summarizer": LLMSummarizer(endpoint=endpoint, max_words=100), "warehouse": warehouse},
+            resources={"summarizer": LLMSummarizer(endpoint=endpoint, warehouse=warehouse, max_words=100), "warehouse": warehouse},
             instance=instance,
         )
     assert result.success
@@ -135,7 +135,7 @@ def test_a_hostile_annotation_answer_fails_its_article_only(seeded, data_dir, in
     with FakeOpenAIServer(responder=responder) as server:
         endpoint = ChatEndpoint(base_url=server.base_url, model="fake", api_key_env="", max_retries=1, backoff_base_s=0.01)
         result = materialize(
-            [annotated_articles], resources={"annotator": LLMAnnotator(endpoint=endpoint), "warehouse": seeded}, instance=instance
+            [annotated_articles], resources={"annotator": LLMAnnotator(endpoint=endpoint, warehouse=seeded), "warehouse": seeded}, instance=instance
         )
     assert result.success
     with seeded.get_connection() as conn:
@@ -158,7 +158,7 @@ def test_an_endpoint_that_echoes_the_key_leaves_it_in_no_record(warehouse, insta
         result = materialize(
             [article_summaries],
             partition_key="es-MX",
-            resources={"summarizer": LLMSummarizer(endpoint=endpoint), "warehouse": warehouse},
+            resources={"summarizer": LLMSummarizer(endpoint=endpoint, warehouse=warehouse), "warehouse": warehouse},
             instance=instance,
             raise_on_error=False,
         )

@@ -48,7 +48,7 @@ class StubVersionConfig(Config):
 
 @asset(key=DATASET_SPLITS)
 def stub_dataset_splits(config: StubVersionConfig) -> MaterializeResult:
-    folder = write_dataset_export(settings.dataset_store_dir() / config.version, config.version)
+    folder = write_dataset_export(settings.current().dataset_store_dir / config.version, config.version)
     return MaterializeResult(
         metadata={"dataset_version": config.version, "dataset_path": MetadataValue.path(str(folder)),
                   "stub_checks_pass": config.checks_pass}  # fmt: skip
@@ -58,7 +58,7 @@ def stub_dataset_splits(config: StubVersionConfig) -> MaterializeResult:
 @asset(key=FINETUNED_GLINER, partitions_def=model_variant_partitions)
 def stub_finetuned_gliner(context: AssetExecutionContext, config: StubVersionConfig) -> MaterializeResult:
     variant = context.partition_key
-    folder = write_model_folder(settings.model_store_dir() / f"gliner-{variant}" / config.version)
+    folder = write_model_folder(settings.current().model_store_dir / f"gliner-{variant}" / config.version)
     return MaterializeResult(
         metadata={"model_version": config.version, "model_path": MetadataValue.path(str(folder)),
                   "base_model": f"urchade/gliner_{variant}-v2.1", "data_version": "v-1",

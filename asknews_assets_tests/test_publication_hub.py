@@ -18,8 +18,9 @@ from asknews_assets.resources.publication import (
     HubPublisher,
     LocalFolderPublisher,
     PublicationConfigurationError,
-    resources_for,
 )
+from asknews_assets.resources import build_resources
+from asknews_assets.settings import Settings
 from asknews_assets_tests.support.data.artefacts import evaluation_rows, write_dataset_export, write_model_folder
 from asknews_assets_tests.support.fakes.hub_server import FakeHubServer, Fault
 
@@ -202,13 +203,13 @@ def test_the_local_folder_holds_exactly_what_the_hub_received(hub, tmp_path):
 
 def test_resources_for_each_deployment(monkeypatch, tmp_path):
     monkeypatch.setenv("ASKNEWS_PUBLISH_DIR", str(tmp_path / "out"))
-    local = resources_for("local")["publisher"]
+    local = build_resources(Settings.from_env(deployment="local"))["publisher"]
     assert isinstance(local, LocalFolderPublisher) and local.directory == str(tmp_path / "out")
     assert local.dataset_repo_id == "asknews-assets/AskNews-NER" and local.model_repo_id("large") == "asknews-assets/gliner_large_news"
 
     monkeypatch.setenv("ASKNEWS_HF_ORG", "EmergentMethods")
     monkeypatch.setenv("ASKNEWS_HF_PRIVATE", "true")
     monkeypatch.setenv("ASKNEWS_HF_ENDPOINT", "http://127.0.0.1:9")
-    production = resources_for("production")["publisher"]
+    production = build_resources(Settings.from_env(deployment="production"))["publisher"]
     assert isinstance(production, HubPublisher)
     assert (production.endpoint, production.private, production.token_env) == ("http://127.0.0.1:9", True, "HF_TOKEN")

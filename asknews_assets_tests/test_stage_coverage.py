@@ -15,6 +15,7 @@ from asknews_assets.assets.translation import translated_articles
 from asknews_assets.checks.supply import article_supply_complete
 from asknews_assets.supply import COMPLETE, partition_gaps, stage_counts, supply_by_language
 from asknews_assets.resources import build_resources
+from asknews_assets.settings import Settings
 from asknews_assets_tests.support.data.corpus import article, write_corpus
 
 PER_PARTITION = [raw_articles, translated_articles, article_summaries, article_embeddings]
@@ -57,7 +58,7 @@ def resources(tmp_path, warehouse):
             "nl/NL.jsonl": [article("nl-1", "NL", "nl")],  # a language the platform does not have
         },
     )
-    local = build_resources("local")
+    local = build_resources(Settings.from_env(deployment="local"))
     return {**local, "warehouse": warehouse, "source": corpus}
 
 
@@ -122,7 +123,7 @@ def test_stage_counts_of_an_empty_warehouse(warehouse):
 def test_a_source_of_unsupported_languages_only_is_named_by_the_gate(tmp_path, instance, warehouse):
     """Regression: the dataset build failed with 'table article_embeddings does not exist yet'."""
     source = write_corpus(tmp_path / "corpus", {"nl/NL.jsonl": [article("n1", "NL", "nl")], "zh/CN.jsonl": [article("z1", "CN", "zh")]})
-    result = _supply(instance, {**build_resources("local"), "warehouse": warehouse, "source": source})
+    result = _supply(instance, {**build_resources(Settings.from_env(deployment="local")), "warehouse": warehouse, "source": source})
     [check] = result.get_asset_check_evaluations()
     assert not check.passed and check.severity == AssetCheckSeverity.ERROR
     assert check.description == (

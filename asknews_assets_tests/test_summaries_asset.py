@@ -12,7 +12,9 @@ from asknews_assets.checks.enrichment import (
 )
 from asknews_assets.llm import ChatEndpoint
 from asknews_assets.partitions import ArticlePartition
-from asknews_assets.resources.summaries import ExtractiveSummarizer, LLMSummarizer, resources_for
+from asknews_assets.resources.summaries import ExtractiveSummarizer, LLMSummarizer
+from asknews_assets.resources import build_resources
+from asknews_assets.settings import Settings
 from asknews_assets_tests.support.fakes import Answer, Error, FakeOpenAIServer, Raw, write_translated_articles
 
 MX_ES = ArticlePartition("MX", "es")
@@ -36,11 +38,11 @@ def partitions(instance):
     return instance
 
 
-def _llm(server, **settings):
+def _llm(server, warehouse, **settings):
     endpoint = ChatEndpoint(
         base_url=server.base_url, model="fake-model", api_key_env="FAKE_LLM_KEY", max_retries=2, backoff_base_s=0.01, timeout_s=2
     )
-    return LLMSummarizer(endpoint=endpoint, **settings)
+    return LLMSummarizer(endpoint=endpoint, warehouse=warehouse, **settings)
 
 
 def _materialize(summarizer, warehouse, instance, key="es-MX"):
@@ -73,7 +75,7 @@ def test_llm_summaries_with_retries_and_failures(server, warehouse, partitions, 
     server.script(Raw("{broken"), Answer(""), Raw('{"choices": []}'), when="Sheinbaum")
     server.script(Answer("Summary: Heavy rain flooded Monterrey and governor Samuel García declared an emergency."), when="Monterrey")
 
-    result = _materialize(_llm(server), warehouse, partitions)
+    result = _materialize(_llm(server, warehouse), warehouse, partitions)
     assert result.success
     assert _rows(warehouse, "SELECT article_id, summary, summary_backend, summary_model, prompt_version FROM article_summaries ORDER BY 1") == [
         ("a1", "Heavy rain flooded Monterrey and governor Samuel García declared an emergency.", "llm", "fake-model", "summary-v1"),
@@ -97,7 +99,7 @@ def test_llm_summaries_with_retries_and_failures(server, warehouse, partitions, 
     assert not any(SECRET in str(event) for event in partitions.all_logs(result.run_id))
 
     # Re-running asks again only for the failure (a3), which now succeeds.
-    second = _materialize(_llm(server), warehouse, partitions)
+    second = _materialize(_llm(server, warehouse), warehouse, partitions)
     assert server.calls == 7 and _metadata(second)["cache_hits"] == 2
     assert _rows(warehouse, "SELECT article_id FROM article_summary_failures") == [("a4",)]
 
@@ -105,11 +107,11 @@ def test_llm_summaries_with_retries_and_failures(server, warehouse, partitions, 
 def test_second_materialisation_makes_no_new_calls(server, warehouse, partitions, monkeypatch):
     monkeypatch.setenv("FAKE_LLM_KEY", SECRET)
     write_translated_articles(warehouse, MX_ES, ARTICLES)
-    first = _materialize(_llm(server), warehouse, partitions)
+    first = _materialize(_llm(server, warehouse), warehouse, partitions)
     assert server.calls == 3 and _metadata(first)["new_calls"] == 3
     stored = _rows(warehouse, "SELECT * FROM article_summaries ORDER BY article_id")
 
-    second = _materialize(_llm(server), warehouse, partitions)
+    second = _materialize(_llm(server, warehouse), warehouse, partitions)
     assert server.calls == 3
     assert (_metadata(second)["cache_hits"], _metadata(second)["new_calls"]) == (3, 0)
     assert _rows(warehouse, "SELECT * FROM article_summaries ORDER BY article_id") == stored  # replaced, not duplicated
@@ -121,8 +123,8 @@ def test_concurrency_limit_holds_in_the_asset(warehouse, partitions, monkeypatch
     write_translated_articles(warehouse, MX_ES, articles)
     slow = FakeOpenAIServer(responder=lambda body: Answer("The port of Veracruz and its workers were in the news.", delay_s=0.1))
     with slow:
-        summarizer = _llm(slow)
-        summarizer = LLMSummarizer(endpoint=summarizer.endpoint.model_copy(update={"concurrency": 2}))
+        summarizer = _llm(slow, warehouse)
+        summarizer = LLMSummarizer(endpoint=summarizer.endpoint.model_copy(update={"concurrency": 2}), warehouse=warehouse)
         assert _materialize(summarizer, warehouse, partitions).success
     assert slow.calls == 8 and slow.max_in_flight == 2
 
@@ -131,7 +133,7 @@ def test_missing_api_key_is_a_clear_error(server, warehouse, partitions, monkeyp
     monkeypatch.delenv("FAKE_LLM_KEY", raising=False)
     write_translated_articles(warehouse, MX_ES, ARTICLES)
     with pytest.raises(Exception, match="FAKE_LLM_KEY"):
-        _materialize(_llm(server), warehouse, partitions)
+        _materialize(_llm(server, warehouse), warehouse, partitions)
     assert server.calls == 0
 
 
@@ -171,10 +173,10 @@ def test_a_missing_upstream_table_fails_clearly(warehouse, partitions):
 
 
 def test_deployments_bind_the_expected_backends(monkeypatch):
-    assert isinstance(resources_for("local")["summarizer"], ExtractiveSummarizer)
+    assert isinstance(build_resources(Settings.from_env(deployment="local"))["summarizer"], ExtractiveSummarizer)
     monkeypatch.setenv("ASKNEWS_LLM_API_KEY_ENV", "MY_KEY")
     monkeypatch.setenv("ASKNEWS_LLM_CONCURRENCY", "9")
-    production = resources_for("production")["summarizer"]
+    production = build_resources(Settings.from_env(deployment="production"))["summarizer"]
     assert isinstance(production, LLMSummarizer)
     assert (production.endpoint.api_key_env, production.endpoint.concurrency) == ("MY_KEY", 9)
 
@@ -183,9 +185,9 @@ def test_asknews_summarizer_overrides_the_deployment(monkeypatch):
     monkeypatch.setenv("ASKNEWS_LLM_BASE_URL", "http://127.0.0.1:9/v1")
     monkeypatch.setenv("ASKNEWS_LLM_MODEL", "test-model")
     monkeypatch.setenv("ASKNEWS_SUMMARIZER", "llm")
-    assert isinstance(resources_for("local")["summarizer"], LLMSummarizer)
+    assert isinstance(build_resources(Settings.from_env(deployment="local"))["summarizer"], LLMSummarizer)
     monkeypatch.setenv("ASKNEWS_SUMMARIZER", "extractive")
-    assert isinstance(resources_for("production")["summarizer"], ExtractiveSummarizer)
+    assert isinstance(build_resources(Settings.from_env(deployment="production"))["summarizer"], ExtractiveSummarizer)
     monkeypatch.setenv("ASKNEWS_SUMMARIZER", "gpt")
     with pytest.raises(ValueError, match="ASKNEWS_SUMMARIZER"):
-        resources_for("local")
+        build_resources(Settings.from_env(deployment="local"))

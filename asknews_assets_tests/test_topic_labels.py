@@ -3,8 +3,8 @@ endpoint gives nothing usable, and which labeler each deployment binds."""
 
 import pytest
 
-from asknews_assets.llm import ChatEndpoint, LLMCache
-from asknews_assets.resources.topics import KeywordTopicLabeler, LLMTopicLabeler, resources_for
+from asknews_assets.llm import ChatEndpoint
+from asknews_assets.resources.topics import KeywordTopicLabeler, LLMTopicLabeler
 from asknews_assets.topics.describe import TopicDescription
 from asknews_assets.topics.labeling import (
     KEYWORDS,
@@ -14,6 +14,8 @@ from asknews_assets.topics.labeling import (
     topic_label_messages,
     topic_label_problem,
 )
+from asknews_assets.resources import build_resources
+from asknews_assets.settings import Settings
 from asknews_assets_tests.support.fakes import Answer, Error, FakeOpenAIServer
 
 WATER = TopicDescription(
@@ -61,24 +63,23 @@ def test_the_prompt_gives_keywords_countries_and_a_cut_representative_summary():
     assert text.count("More words.") < 20 and text.rstrip().endswith("…")
 
 
-def _labeler(server, **settings) -> LLMTopicLabeler:
+def _labeler(server, warehouse, **settings) -> LLMTopicLabeler:
     endpoint = ChatEndpoint(base_url=server.base_url, model="fake-model", api_key_env="", max_retries=2, backoff_base_s=0.01)
-    return LLMTopicLabeler(endpoint=endpoint, **settings)
+    return LLMTopicLabeler(endpoint=endpoint, warehouse=warehouse, **settings)
 
 
 def test_llm_labels_are_cached_and_a_topic_without_a_usable_answer_keeps_its_keyword_label(warehouse):
-    cache = LLMCache(warehouse.get_connection)
     with FakeOpenAIServer() as server:
         server.script(Answer("Topic: Water rationing in Mexico."), when="Keywords: water")
         server.script(*[Answer("I'm sorry, I can't help with that.")] * 3, when="Keywords: dengue")
-        labels = _labeler(server, n_keywords=2).label_topics([WATER, DENGUE], cache)
+        labels = _labeler(server, warehouse, n_keywords=2).label_topics([WATER, DENGUE])
         assert server.calls == 1 + 3  # the refusal was asked again max_retries times
         assert labels[0].label == "Water rationing in Mexico" and (labels[0].source, labels[0].failure) == (LLM, None)
         assert (labels[1].label, labels[1].source, labels[1].failure) == ("dengue, vaccine", KEYWORDS, "refusal")
 
         # A second run pays only for what failed: the water label comes from the warehouse cache.
         server.script(Answer("Dengue vaccination campaign"), when="Keywords: dengue")
-        again = _labeler(server, n_keywords=2).label_topics([WATER, DENGUE], cache)
+        again = _labeler(server, warehouse, n_keywords=2).label_topics([WATER, DENGUE])
         assert server.calls == 4 + 1 and server.unused_steps == 0
         assert again[0] == labels[0]
         assert (again[1].label, again[1].source) == ("Dengue vaccination campaign", LLM)
@@ -87,7 +88,7 @@ def test_llm_labels_are_cached_and_a_topic_without_a_usable_answer_keeps_its_key
 def test_an_endpoint_that_keeps_failing_leaves_keyword_labels_with_the_reason(warehouse):
     with FakeOpenAIServer() as server:
         server.script(*[Error(500)] * 6)
-        labels = _labeler(server).label_topics([WATER, DENGUE], LLMCache(warehouse.get_connection))
+        labels = _labeler(server, warehouse).label_topics([WATER, DENGUE])
     assert {topic: (label.source, label.failure) for topic, label in labels.items()} == {
         0: (KEYWORDS, "http_500"),
         1: (KEYWORDS, "http_500"),
@@ -98,14 +99,14 @@ def test_an_endpoint_that_keeps_failing_leaves_keyword_labels_with_the_reason(wa
 def test_the_topic_labeler_follows_the_summarizer_unless_told(monkeypatch):
     monkeypatch.delenv("ASKNEWS_TOPIC_LABELER", raising=False)
     monkeypatch.delenv("ASKNEWS_SUMMARIZER", raising=False)
-    assert isinstance(resources_for("local")["topic_labeler"], KeywordTopicLabeler)
-    production = resources_for("production")["topic_labeler"]
+    assert isinstance(build_resources(Settings.from_env(deployment="local"))["topic_labeler"], KeywordTopicLabeler)
+    production = build_resources(Settings.from_env(deployment="production"))["topic_labeler"]
     assert isinstance(production, LLMTopicLabeler) and production.prompt_version == "topic-label-v1"
 
     monkeypatch.setenv("ASKNEWS_SUMMARIZER", "llm")
-    assert isinstance(resources_for("local")["topic_labeler"], LLMTopicLabeler)
+    assert isinstance(build_resources(Settings.from_env(deployment="local"))["topic_labeler"], LLMTopicLabeler)
     monkeypatch.setenv("ASKNEWS_TOPIC_LABELER", "keywords")
-    assert isinstance(resources_for("local")["topic_labeler"], KeywordTopicLabeler)
+    assert isinstance(build_resources(Settings.from_env(deployment="local"))["topic_labeler"], KeywordTopicLabeler)
     monkeypatch.setenv("ASKNEWS_TOPIC_LABELER", "gpt")
     with pytest.raises(ValueError, match="ASKNEWS_TOPIC_LABELER"):
-        resources_for("production")
+        build_resources(Settings.from_env(deployment="production"))

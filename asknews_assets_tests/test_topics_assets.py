@@ -313,7 +313,7 @@ class RepresentativeLabeler(TopicLabeler):
     def model_name(self) -> str:
         return "representative"
 
-    def label_topics(self, topics, cache):
+    def label_topics(self, topics):
         return {
             t.topic_id: TopicLabel(f"like {t.representative_article_id}", self.backend)
             for t in topics
@@ -343,7 +343,7 @@ def test_an_llm_labeler_names_the_topics_and_a_failed_name_is_recorded_beside_it
     with FakeOpenAIServer(responder=_name_after_first_keyword) as server:
         server.script(*[Error(503)] * 3, when="dengue")  # only the dengue topic's prompt mentions dengue
         endpoint = ChatEndpoint(base_url=server.base_url, model="fake-model", api_key_env="", max_retries=2, backoff_base_s=0.01)
-        labeler = LLMTopicLabeler(endpoint=endpoint)
+        labeler = LLMTopicLabeler(endpoint=endpoint, warehouse=seeded)
         result = materialize([topic_clusters], instance=instance, resources={"warehouse": seeded, "topic_labeler": labeler})
     assert result.success
     with seeded.get_connection() as conn:

@@ -69,7 +69,7 @@ def test_topic_tables_label_noise_and_carry_the_spread():
     assert water.size == 2 and water.keywords[0] == "water" and water.countries == (("FR", 1), ("US", 1))
     assert water.representative_summary in {"water reservoir", "water rationing"}
 
-    named = KeywordTopicLabeler(n_keywords=2).label_topics([d for d in descriptions if not d.is_noise], cache=None)
+    named = KeywordTopicLabeler(n_keywords=2).label_topics([d for d in descriptions if not d.is_noise])
     assert {label.source for label in named.values()} == {KEYWORDS}
     names = {topic_id: label.label for topic_id, label in named.items()}
     assert set(names) == {0, 1} and names[0].startswith("water, ")

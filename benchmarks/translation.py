@@ -41,7 +41,7 @@ THREADS = 1
 
 
 def _bench_model() -> Path:
-    folder = settings.data_dir() / "cache" / "bench" / "opus-mt-sized-marian"
+    folder = settings.current().data_dir / "cache" / "bench" / "opus-mt-sized-marian"
     if not (folder / "hf" / "config.json").is_file():
         build_marian(folder, OPUS_MT_ARCHITECTURE, subwords=400, vocab_size=OPUS_MT_VOCABULARY)
     return folder / "hf"

@@ -12,7 +12,6 @@ from pydantic import Field
 
 from asknews_assets.annotation import load_entity_schema
 from asknews_assets.annotation.annotate import AnnotatedSample, annotate_sample
-from asknews_assets.llm import LLMCache
 from asknews_assets.metadata import bar_plot, counts_md, md
 from asknews_assets.resources.annotation import Annotator
 from asknews_assets.supply import coverage_metadata, materialized_partitions, stage_coverage
@@ -61,7 +60,7 @@ def annotated_articles(
         coverage = stage_coverage(conn, materialized_partitions(context.instance))
 
     result = annotate_sample(
-        sample, schema, lambda documents: annotator.annotate(documents, schema, LLMCache(warehouse.get_connection)),
+        sample, schema, lambda documents: annotator.annotate(documents, schema),
         backend=annotator.backend, model=annotator.model_name, prompt_version=annotator.prompt_version,
         score_gold_set=config.score_gold_set,
     )  # fmt: skip

@@ -105,7 +105,7 @@ def dataset_splits(context: AssetExecutionContext, config: DatasetSplitsConfig, 
         coverage = stage_coverage(conn, materialized_partitions(context.instance))
         inputs = _read_inputs(conn, coverage)
     build = build_dataset(inputs, config.split_settings())
-    path = write_export(settings.dataset_store_dir(), build.document, build.frames, build.manifest)
+    path = write_export(settings.current().dataset_store_dir, build.document, build.frames, build.manifest)
     assignments = build.assignments()
     with warehouse.get_connection() as conn:
         tables.DATASET_SPLITS.replace(conn, assignments)

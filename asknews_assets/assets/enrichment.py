@@ -9,7 +9,6 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, MetadataValue, asset
 
 from asknews_assets.embeddings import embedding_text
-from asknews_assets.llm import LLMCache
 from asknews_assets.metadata import column_schema, counts_md, table_preview
 from asknews_assets.partitions import article_backfill_policy, article_partitions, partitions_of
 from asknews_assets.resources.embeddings import Embedder
@@ -86,7 +85,7 @@ def article_summaries(
 
         titles = dict(zip(translated["article_id"], translated["title_en"]))
         articles = [ArticleText(row.article_id, _text(row.title_en), _text(row.text_en)) for row in translated.itertuples()]
-        completions = summarizer.summarize(articles, LLMCache(warehouse.get_connection))
+        completions = summarizer.summarize(articles)
 
         keys = {"country": partition.country, "language": partition.language}
         summaries = [

@@ -111,7 +111,7 @@ def finetuned_gliner(
     variant = validate_variant(context.partition_key)
     source = dataset_path(context, config.dataset_path)
     training = config.training_settings()
-    if settings.training_runner() == "pipes":
+    if settings.current().training_runner == "pipes":
         # The same finetune() in a Pipes workload: a subprocess here, a GPU pod in production.
         extras = pipes_extras(variant, source, training, gliner_base_models, config.keep_checkpoints)
         metadata = dict(launch_training(training_pipes, context, extras).get_materialize_result().metadata)
@@ -158,7 +158,7 @@ class ModelEvaluationConfig(Config):
     )
 
     def plan(self) -> EvaluationPlan:
-        benchmark_dir = Path(self.benchmark_dir) if self.benchmark_dir else settings.data_dir() / "benchmarks"
+        benchmark_dir = Path(self.benchmark_dir) if self.benchmark_dir else settings.current().data_dir / "benchmarks"
         type_names = TypeNames.natural(self.type_names) if self.natural_type_names else TypeNames(self.type_names)
         return EvaluationPlan(benchmark_dir, type_names, self.threshold, self.batch_size, self.max_sentences, self.benchmarks)
 

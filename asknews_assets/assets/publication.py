@@ -104,7 +104,7 @@ def published_dataset(
             publisher.dataset_repo_id,
             Path(work_dir),
             max_shard_bytes=config.max_shard_mb * 2**20,
-            configured_license=settings.dataset_license(),
+            configured_license=settings.current().dataset_license,
         )
         result = publisher.publish(staged.bundle)
     context.log.info(f"dataset {release.version} published to {result.repo_id} at {result.commit} (tag {result.tag})")

@@ -50,7 +50,7 @@ def article_supply(
     unroutable = [
         {"location": u.location, "language": u.language, "reason": u.reason, "records": u.records} for u in source.unroutable()
     ]
-    accept_partial = settings.accept_partial_build() if config.accept_partial_build is None else config.accept_partial_build
+    accept_partial = settings.current().accept_partial_build if config.accept_partial_build is None else config.accept_partial_build
     with warehouse.get_connection() as conn:
         coverage = stage_coverage(conn, materialized_partitions(context.instance))
         replace_table(conn, "source_unroutable", UNROUTABLE_DDL, unroutable)

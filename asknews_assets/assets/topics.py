@@ -15,7 +15,6 @@ from pydantic import Field
 from asknews_assets.assets.ingest import RAW_ARTICLES, cross_partition_id_collisions
 from asknews_assets.assets.supply import ARTICLE_SUPPLY
 from asknews_assets.supply import coverage_metadata, materialized_partitions, stage_coverage
-from asknews_assets.llm import LLMCache
 from asknews_assets.metadata import bar_plot, counts_md, largest_title, md, png
 from asknews_assets.resources.topics import TopicLabeler
 from asknews_assets.warehouse.resource import Warehouse
@@ -167,7 +166,7 @@ def topic_clusters(
     result = cluster_embeddings(embeddings, config.clustering_settings())
     descriptions = describe_topics(articles, embeddings, result.labels, config.n_keywords)
     to_label = [d for d in descriptions if not d.is_noise]
-    labels = topic_labeler.label_topics(to_label, LLMCache(warehouse.get_connection))
+    labels = topic_labeler.label_topics(to_label)
     if unlabelled := sorted({d.topic_id for d in to_label} - set(labels)):
         raise Failure(f"topic_labeler ({topic_labeler.backend}) returned no label for topics {unlabelled}")
     topics, article_topics = topic_tables(articles, result.labels, result.probabilities, descriptions, labels)

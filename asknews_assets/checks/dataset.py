@@ -16,7 +16,7 @@ DEFAULT_NEAR_DUPLICATE_THRESHOLD = SplitSettings.near_duplicate_threshold
 
 def _manifest(version: str) -> dict:
     try:
-        return read_manifest(settings.dataset_store_dir() / version)
+        return read_manifest(settings.current().dataset_store_dir / version)
     except DatasetExportMissing:
         return {}
 
@@ -82,7 +82,7 @@ def dataset_export_complete(warehouse: Warehouse) -> AssetCheckResult:
     if len(versions) != 1:
         problem = "the dataset holds no article" if not versions else f"several dataset versions in one table: {versions}"
         return AssetCheckResult(passed=False, metadata={"error": problem})
-    folder = settings.dataset_store_dir() / versions[0]
+    folder = settings.current().dataset_store_dir / versions[0]
     missing = [name for name in EXPORT_FILES if not (folder / name).is_file()]
     table_counts = {name: int(counts.loc[counts["split"] == name, "n"].sum()) for name in ALL_SPLITS}
     manifest_counts = _manifest(versions[0]).get("splits", {})

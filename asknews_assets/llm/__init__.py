@@ -4,7 +4,7 @@ Typical use in a resource (an `LLMBackend`)::
 
     with self.client() as client:
         completions = complete_many_cached(
-            client, requests, cache=LLMCache(warehouse.get_connection), prompt_version="v1", validate=check
+            client, requests, cache=self.cache(), prompt_version="v1", validate=check
         )
 
 Every completion is either usable text or a failure reason; see `client` and `cache`.
@@ -18,8 +18,8 @@ from asknews_assets.llm.client import (
     LLMConfigurationError,
     Validator,
 )
-from asknews_assets.llm.endpoint import ChatEndpoint, endpoint_from_env
-from asknews_assets.llm.resource import LLMBackend, ModelBackend
+from asknews_assets.llm.endpoint import ChatEndpoint, endpoint_from_settings
+from asknews_assets.llm.resource import LLMBackend
 
 __all__ = [
     "LLM_CACHE_TABLE",
@@ -30,8 +30,7 @@ __all__ = [
     "LLMCache",
     "LLMBackend",
     "LLMConfigurationError",
-    "ModelBackend",
     "Validator",
     "complete_many_cached",
-    "endpoint_from_env",
+    "endpoint_from_settings",
 ]

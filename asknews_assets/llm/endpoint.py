@@ -1,7 +1,7 @@
 """Settings of an OpenAI-compatible chat endpoint, shared by every LLM-backed resource.
 
 Summaries, entity annotation and topic labelling all nest a `ChatEndpoint` in their resource, so
-one set of environment variables (`endpoint_from_env`) points the whole graph at one server.
+one set of environment variables (`endpoint_from_settings`) points the whole graph at one server.
 """
 
 import os
@@ -10,6 +10,7 @@ from dagster import Config, EnvVar
 from pydantic import Field
 
 from asknews_assets.llm.client import ChatClient, LLMConfigurationError
+from asknews_assets.settings import Settings
 
 
 class ChatEndpoint(Config):
@@ -37,7 +38,7 @@ class ChatEndpoint(Config):
     def api_key(self) -> str | None:
         if not self.api_key_env:
             return None
-        key = os.environ.get(self.api_key_env)
+        key = os.environ.get(self.api_key_env)  # a secret: read when used, never held in settings
         if not key:
             raise LLMConfigurationError(
                 f"the environment variable {self.api_key_env} (named by api_key_env) is not set: set it, or set"
@@ -60,16 +61,18 @@ class ChatEndpoint(Config):
         )
 
 
-def endpoint_from_env() -> ChatEndpoint:
-    """The production endpoint: ASKNEWS_LLM_BASE_URL and ASKNEWS_LLM_MODEL (required when a run starts),
-    ASKNEWS_LLM_API_KEY_ENV (default OPENAI_API_KEY), ASKNEWS_LLM_CONCURRENCY, ASKNEWS_LLM_TIMEOUT_S and
-    ASKNEWS_LLM_MAX_RETRIES (optional)."""
-    defaults = ChatEndpoint.model_fields
+def endpoint_from_settings(config: Settings) -> ChatEndpoint:
+    """The configured endpoint: ASKNEWS_LLM_BASE_URL and ASKNEWS_LLM_MODEL (read by Dagster when a run
+    starts, so the code location loads without them), ASKNEWS_LLM_API_KEY_ENV (default OPENAI_API_KEY),
+    ASKNEWS_LLM_CONCURRENCY, ASKNEWS_LLM_TIMEOUT_S and ASKNEWS_LLM_MAX_RETRIES (optional)."""
+    optional = {
+        "api_key_env": config.llm_api_key_env,
+        "concurrency": config.llm_concurrency,
+        "timeout_s": config.llm_timeout_s,
+        "max_retries": config.llm_max_retries,
+    }
     return ChatEndpoint(
         base_url=EnvVar("ASKNEWS_LLM_BASE_URL"),
         model=EnvVar("ASKNEWS_LLM_MODEL"),
-        api_key_env=os.environ.get("ASKNEWS_LLM_API_KEY_ENV", defaults["api_key_env"].default),
-        concurrency=int(os.environ.get("ASKNEWS_LLM_CONCURRENCY", defaults["concurrency"].default)),
-        timeout_s=float(os.environ.get("ASKNEWS_LLM_TIMEOUT_S", defaults["timeout_s"].default)),
-        max_retries=int(os.environ.get("ASKNEWS_LLM_MAX_RETRIES", defaults["max_retries"].default)),
+        **{name: value for name, value in optional.items() if value is not None},
     )

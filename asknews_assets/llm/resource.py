@@ -1,39 +1,23 @@
-"""Base classes of the pluggable model backends: summarizer, entity annotator, topic labeler.
-
-Every backend names itself (`backend`, `model_name`, `prompt_version`); those names land on the rows
-and in the metadata, so each materialisation says what produced it. `LLMBackend` holds what every
-OpenAI-compatible backend shares: the endpoint, the sampling settings and how often answers are
-written to the warehouse cache. Subclasses change a default by declaring the field again.
+"""`LLMBackend`: what every OpenAI-compatible model backend shares: the endpoint, the sampling
+settings and the warehouse whose `llm_cache` table keeps the answers already paid for (only these
+backends use a cache, so only they are given the warehouse). Subclasses change a default by
+declaring the field again.
 """
 
-from dagster import ConfigurableResource
 from pydantic import Field
 
+from asknews_assets.backend import ModelBackend
+from asknews_assets.llm.cache import LLMCache
 from asknews_assets.llm.client import ChatClient
 from asknews_assets.llm.endpoint import ChatEndpoint
-
-
-class ModelBackend(ConfigurableResource):
-    """What every backend says about itself."""
-
-    @property
-    def backend(self) -> str:
-        raise NotImplementedError
-
-    @property
-    def model_name(self) -> str:
-        raise NotImplementedError
-
-    @property
-    def prompt_version(self) -> str | None:
-        """What, besides the model, decides the answers (the LLM prompt's version); None if nothing."""
-        return None
+from asknews_assets.warehouse.resource import Warehouse
 
 
 class LLMBackend(ModelBackend):
     """A backend that asks an OpenAI-compatible chat endpoint (`asknews_assets.llm.endpoint`)."""
 
     endpoint: ChatEndpoint
+    warehouse: Warehouse  # the deployment's warehouse: answers are cached next to the tables they feed
     temperature: float = Field(default=0.0, description="Sampling temperature (0 for reproducible answers).")
     max_tokens: int = Field(default=400, description="Longest answer the endpoint may give.")
     cache_flush_every: int = Field(default=32, description="Answers written to the cache in chunks of this size.")
@@ -49,3 +33,7 @@ class LLMBackend(ModelBackend):
     def client(self) -> ChatClient:
         """A client for one batch of requests; use it as a context manager so its connections close."""
         return self.endpoint.client(self.temperature, self.max_tokens)
+
+    def cache(self) -> LLMCache:
+        """The answers already paid for, in the warehouse's `llm_cache` table."""
+        return LLMCache(self.warehouse.get_connection)

@@ -33,7 +33,7 @@ def finetune(
     dataset = load_dataset_export(dataset_dir)
     base_model = base_models.reference(variant)
     version = model_version(dataset.version, base_models.fingerprint(variant), training)
-    model_dir = settings.model_store_dir() / f"gliner-{variant}" / version
+    model_dir = settings.current().model_store_dir / f"gliner-{variant}" / version
     log(f"fine-tuning {base_model} on dataset {dataset.version} into {model_dir}")
 
     model = base_models.load(variant)

@@ -4,7 +4,6 @@ metadata, retries) while pipes_entrypoint trains in another process, a local sub
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 
 from dagster import PipesClient, PipesSubprocessClient
 
+from asknews_assets import settings
 from asknews_assets.models.training import TrainingSettings
 from asknews_assets.resources import models as model_resources
 
@@ -50,7 +50,7 @@ def launch_training(client: PipesClient, context: Any, extras: dict[str, Any]):
     """Run pipes_entrypoint through the client; returns the completed invocation."""
     if isinstance(client, PipesSubprocessClient):
         return client.run(context=context, command=[sys.executable, "-m", ENTRYPOINT], extras=extras)
-    image = os.environ.get(TRAINING_IMAGE_ENV)
+    image = settings.current().training_image
     if not image:
         raise RuntimeError(f"a training pod needs its image: set {TRAINING_IMAGE_ENV} (the code location's image)")
     return client.run(

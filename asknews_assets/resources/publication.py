@@ -22,12 +22,12 @@ from dagster import ConfigurableResource, EnvVar
 from huggingface_hub import HfApi
 from pydantic import Field
 
-from asknews_assets import settings
 from asknews_assets.publication.bundle import Bundle, PublishedRepo
 from asknews_assets.publication.hub import Backoff, publish_to_hub
 from asknews_assets.publication.local import publish_to_folder
 from asknews_assets.publication.naming import make_repo_id
 from asknews_assets.redaction import redact_exception
+from asknews_assets.settings import Settings
 
 DEFAULT_DATASET_NAME = "AskNews-NER"
 DEFAULT_MODEL_NAME_TEMPLATE = "gliner_{variant}_news"
@@ -96,7 +96,7 @@ class HubPublisher(Publisher):
     def _token(self) -> str | bool:
         if not self.token_env:
             return False  # no Authorization header at all
-        token = os.environ.get(self.token_env)
+        token = os.environ.get(self.token_env)  # a secret: read when used, never held in settings
         if not token:
             raise PublicationConfigurationError(
                 f"the environment variable {self.token_env} (named by token_env, ASKNEWS_HF_TOKEN_ENV) is not set:"
@@ -115,29 +115,26 @@ class HubPublisher(Publisher):
             raise redact_exception(error, [token if isinstance(token, str) else None])
 
 
-def _flag(value: str) -> bool:
-    if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
-        raise PublicationConfigurationError(f"ASKNEWS_HF_PRIVATE must be true or false, not {value!r}")
-    return value.lower() in ("true", "1", "yes")
-
-
-def resources_for(deployment: str) -> dict:
-    names = {
-        "dataset_name": os.environ.get("ASKNEWS_HF_DATASET_NAME", DEFAULT_DATASET_NAME),
-        "model_name_template": os.environ.get("ASKNEWS_HF_MODEL_NAME_TEMPLATE", DEFAULT_MODEL_NAME_TEMPLATE),
-    }
-    if deployment == "production":
-        return {
-            "publisher": HubPublisher(
-                organization=EnvVar("ASKNEWS_HF_ORG"),
-                endpoint=os.environ.get("ASKNEWS_HF_ENDPOINT") or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT,
-                token_env=os.environ.get("ASKNEWS_HF_TOKEN_ENV", "HF_TOKEN"),
-                private=_flag(os.environ.get("ASKNEWS_HF_PRIVATE", "false")),
-                **names,
-            )
-        }
+def _names(config: Settings) -> dict[str, str]:
     return {
-        "publisher": LocalFolderPublisher(
-            organization=os.environ.get("ASKNEWS_HF_ORG", LOCAL_ORGANIZATION), directory=str(settings.publish_dir()), **names
-        )
+        "dataset_name": config.hf_dataset_name or DEFAULT_DATASET_NAME,
+        "model_name_template": config.hf_model_name_template or DEFAULT_MODEL_NAME_TEMPLATE,
     }
+
+
+def hub_publisher(config: Settings) -> HubPublisher:
+    """The production publisher; ASKNEWS_HF_ORG is read by Dagster when a run starts (required then)."""
+    return HubPublisher(
+        organization=EnvVar("ASKNEWS_HF_ORG"),
+        endpoint=config.hf_endpoint or DEFAULT_ENDPOINT,
+        token_env=config.hf_token_env,
+        private=config.hf_private,
+        **_names(config),
+    )
+
+
+def local_folder_publisher(config: Settings) -> LocalFolderPublisher:
+    """The local publisher: the Hub's layout under ASKNEWS_PUBLISH_DIR."""
+    return LocalFolderPublisher(
+        organization=config.hf_org or LOCAL_ORGANIZATION, directory=str(config.publish_dir), **_names(config)
+    )

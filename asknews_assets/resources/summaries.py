@@ -1,17 +1,18 @@
 """Summarizers: one interface, an LLM backend (any OpenAI-compatible endpoint) and an extractive one.
 
 'local' binds the extractive summariser (no model, deterministic); 'production' binds the LLM one,
-pointed at its endpoint by the ASKNEWS_LLM_* variables (see `asknews_assets.llm.endpoint_from_env`).
+pointed at its endpoint by the ASKNEWS_LLM_* variables (see `asknews_assets.llm.endpoint_from_settings`).
 ASKNEWS_SUMMARIZER ('llm' or 'extractive') overrides that choice, so that an otherwise local deployment
 can summarise with a local LLM server (the soak benchmark points it at a fault-injecting one).
 """
 
-import os
 from collections.abc import Sequence
 
 from pydantic import Field
 
-from asknews_assets.llm import Completion, LLMBackend, LLMCache, ModelBackend, endpoint_from_env
+from asknews_assets.backend import ModelBackend
+from asknews_assets.llm import Completion, LLMBackend, endpoint_from_settings
+from asknews_assets.settings import Settings
 from asknews_assets.summaries import (
     EXTRACTIVE_VERSION,
     PROMPT_VERSION,
@@ -19,13 +20,14 @@ from asknews_assets.summaries import (
     summarize_extractively,
     summarize_with_llm,
 )
+from asknews_assets.warehouse.resource import Warehouse
 
 
 class Summarizer(ModelBackend):
     """Interface: English summaries of articles, each a `Completion` (summary text, or failure reason)."""
 
-    def summarize(self, articles: Sequence[ArticleText], cache: LLMCache) -> list[Completion]:
-        """One completion per article, in order; `cache` holds answers already paid for."""
+    def summarize(self, articles: Sequence[ArticleText]) -> list[Completion]:
+        """One completion per article, in order."""
         raise NotImplementedError
 
 
@@ -46,7 +48,7 @@ class ExtractiveSummarizer(Summarizer):
     def prompt_version(self) -> str:
         return EXTRACTIVE_VERSION
 
-    def summarize(self, articles: Sequence[ArticleText], cache: LLMCache) -> list[Completion]:
+    def summarize(self, articles: Sequence[ArticleText]) -> list[Completion]:
         return summarize_extractively(articles, max_words=self.max_words)
 
 
@@ -60,30 +62,21 @@ class LLMSummarizer(LLMBackend, Summarizer):
     def prompt_version(self) -> str:
         return PROMPT_VERSION
 
-    def summarize(self, articles: Sequence[ArticleText], cache: LLMCache) -> list[Completion]:
+    def summarize(self, articles: Sequence[ArticleText]) -> list[Completion]:
         with self.client() as client:
             return summarize_with_llm(
                 client,
                 articles,
-                cache=cache,
+                cache=self.cache(),
                 max_words=self.max_words,
                 max_input_words=self.max_input_words,
                 flush_every=self.cache_flush_every,
             )
 
 
-SUMMARIZER_BACKENDS = ("llm", "extractive")
-
-
-def summarizer_backend(deployment: str) -> str:
-    """'llm' or 'extractive': ASKNEWS_SUMMARIZER, else the deployment's default."""
-    backend = os.environ.get("ASKNEWS_SUMMARIZER") or ("llm" if deployment == "production" else "extractive")
-    if backend not in SUMMARIZER_BACKENDS:
-        raise ValueError(f"ASKNEWS_SUMMARIZER must be one of {SUMMARIZER_BACKENDS}, not {backend!r}")
-    return backend
-
-
-def resources_for(deployment: str) -> dict:
-    if summarizer_backend(deployment) == "llm":
-        return {"summarizer": LLMSummarizer(endpoint=endpoint_from_env())}
-    return {"summarizer": ExtractiveSummarizer()}
+def summarizer(config: Settings, warehouse: Warehouse) -> Summarizer:
+    """The summarizer `config.summarizer` names (ASKNEWS_SUMMARIZER, else the deployment's default);
+    an LLM one caches its answers in `warehouse`."""
+    if config.summarizer == "llm":
+        return LLMSummarizer(endpoint=endpoint_from_settings(config), warehouse=warehouse)
+    return ExtractiveSummarizer()

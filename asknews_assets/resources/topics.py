@@ -3,28 +3,27 @@
 `KeywordTopicLabeler` joins the topic's top class-TF-IDF keywords (no model, deterministic);
 `LLMTopicLabeler` asks the summarizer's OpenAI-compatible endpoint for a short name, cached like
 every LLM answer. ASKNEWS_TOPIC_LABELER ('llm' or 'keywords') chooses; unset, topics are named by the
-LLM exactly when the summaries are (ASKNEWS_SUMMARIZER, or the production deployment), since that is
-when an endpoint is configured. Noise ("no topic") is never passed to a labeler.
+LLM exactly when the summaries are (`Settings.topic_labeler`). Noise ("no topic") is never passed to
+a labeler.
 """
 
-import os
 from collections.abc import Sequence
 
 from pydantic import Field
 
-from asknews_assets.llm import LLMBackend, LLMCache, ModelBackend, endpoint_from_env
-from asknews_assets.resources.summaries import summarizer_backend
+from asknews_assets.backend import ModelBackend
+from asknews_assets.llm import LLMBackend, endpoint_from_settings
+from asknews_assets.settings import Settings
 from asknews_assets.topics.describe import TopicDescription
 from asknews_assets.topics.labeling import PROMPT_VERSION, TopicLabel, keyword_labels, label_topics_with_llm
-
-TOPIC_LABELERS = ("llm", "keywords")
+from asknews_assets.warehouse.resource import Warehouse
 
 
 class TopicLabeler(ModelBackend):
     """Interface: a short label for each topic."""
 
-    def label_topics(self, topics: Sequence[TopicDescription], cache: LLMCache) -> dict[int, TopicLabel]:
-        """topic_id -> label for every topic given; `cache` holds LLM answers already paid for."""
+    def label_topics(self, topics: Sequence[TopicDescription]) -> dict[int, TopicLabel]:
+        """topic_id -> label for every topic given."""
         raise NotImplementedError
 
 
@@ -41,7 +40,7 @@ class KeywordTopicLabeler(TopicLabeler):
     def model_name(self) -> str:
         return "class-tfidf"
 
-    def label_topics(self, topics: Sequence[TopicDescription], cache: LLMCache) -> dict[int, TopicLabel]:
+    def label_topics(self, topics: Sequence[TopicDescription]) -> dict[int, TopicLabel]:
         return keyword_labels(topics, self.n_keywords)
 
 
@@ -55,23 +54,15 @@ class LLMTopicLabeler(LLMBackend, TopicLabeler):
     def prompt_version(self) -> str:
         return PROMPT_VERSION
 
-    def label_topics(self, topics: Sequence[TopicDescription], cache: LLMCache) -> dict[int, TopicLabel]:
+    def label_topics(self, topics: Sequence[TopicDescription]) -> dict[int, TopicLabel]:
         with self.client() as client:
             return label_topics_with_llm(
-                client, topics, cache=cache, n_keywords=self.n_keywords, flush_every=self.cache_flush_every
+                client, topics, cache=self.cache(), n_keywords=self.n_keywords, flush_every=self.cache_flush_every
             )
 
 
-def topic_labeler_backend(deployment: str) -> str:
-    """'llm' or 'keywords': ASKNEWS_TOPIC_LABELER, else 'llm' exactly when the summaries come from the LLM."""
-    default = "llm" if summarizer_backend(deployment) == "llm" else "keywords"
-    backend = os.environ.get("ASKNEWS_TOPIC_LABELER") or default
-    if backend not in TOPIC_LABELERS:
-        raise ValueError(f"ASKNEWS_TOPIC_LABELER must be one of {TOPIC_LABELERS}, not {backend!r}")
-    return backend
-
-
-def resources_for(deployment: str) -> dict:
-    if topic_labeler_backend(deployment) == "llm":
-        return {"topic_labeler": LLMTopicLabeler(endpoint=endpoint_from_env())}
-    return {"topic_labeler": KeywordTopicLabeler()}
+def topic_labeler(config: Settings, warehouse: Warehouse) -> TopicLabeler:
+    """The labeler `config.topic_labeler` names; an LLM one caches its answers in `warehouse`."""
+    if config.topic_labeler == "llm":
+        return LLMTopicLabeler(endpoint=endpoint_from_settings(config), warehouse=warehouse)
+    return KeywordTopicLabeler()

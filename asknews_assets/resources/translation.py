@@ -12,7 +12,6 @@
 English articles pass through both untouched.
 """
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Optional
@@ -21,7 +20,7 @@ from dagster import ConfigurableResource
 from pydantic import Field
 
 from asknews_assets import settings
-from asknews_assets.settings import MISSING_ENGLISH_CHOICES
+from asknews_assets.settings import MISSING_ENGLISH_CHOICES, Settings
 from asknews_assets.translation.articles import (
     MACHINE,
     SOURCE_PROVIDED,
@@ -112,7 +111,7 @@ class CTranslate2Translator(Translator):
             return list(texts)
         reference = self.model_reference(language)
         setting = "models" if self.family == "opus-mt" else "multilingual_model"
-        cache_dir = Path(self.cache_dir) if self.cache_dir else settings.data_dir() / "cache" / "ct2"
+        cache_dir = Path(self.cache_dir) if self.cache_dir else settings.current().data_dir / "cache" / "ct2"
         try:
             model_dir = prepare_model(reference, cache_dir, self.quantization)
         except TranslationModelUnavailable as error:
@@ -221,23 +220,21 @@ class SourceProvidedTranslator(Translator):
         return translations
 
 
-def ctranslate2_from_environment() -> CTranslate2Translator:
+def ctranslate2_translator(config: Settings) -> CTranslate2Translator:
     """CTranslate2 configured by ASKNEWS_TRANSLATION_FAMILY (opus-mt | nllb | m2m100),
-    ASKNEWS_CT2_CACHE_DIR, ASKNEWS_CT2_COMPUTE_TYPE and ASKNEWS_CT2_THREADS."""
+    ASKNEWS_CT2_CACHE_DIR, ASKNEWS_CT2_COMPUTE_TYPE and ASKNEWS_CT2_THREADS: the production
+    translator of every non-English article."""
     return CTranslate2Translator(
-        family=os.environ.get("ASKNEWS_TRANSLATION_FAMILY", "opus-mt"),
-        cache_dir=os.environ.get("ASKNEWS_CT2_CACHE_DIR", ""),
-        compute_type=os.environ.get("ASKNEWS_CT2_COMPUTE_TYPE", "default"),
-        intra_threads=int(os.environ.get("ASKNEWS_CT2_THREADS", "0")),
+        family=config.translation_family,
+        cache_dir=config.ct2_cache_dir,
+        compute_type=config.ct2_compute_type,
+        intra_threads=config.ct2_threads,
     )
 
 
-def resources_for(deployment: str) -> dict:
-    """'local': the English the source provides, and for articles without it what
-    ASKNEWS_MISSING_ENGLISH says (with 'machine', CTranslate2 as configured for production).
-    'production': CTranslate2 for every non-English article (see ctranslate2_from_environment)."""
-    if deployment == "production":
-        return {"translator": ctranslate2_from_environment()}
-    choice = settings.missing_english()
+def source_provided_translator(config: Settings) -> SourceProvidedTranslator:
+    """The local translator: the English the source provides, and for articles without it what
+    ASKNEWS_MISSING_ENGLISH says (with 'machine', CTranslate2 as configured for production)."""
+    choice = config.missing_english
     # The model is only loaded when an article needs it, so configuring it costs nothing offline.
-    return {"translator": SourceProvidedTranslator(missing_english=choice, fallback=ctranslate2_from_environment() if choice == "machine" else None)}
+    return SourceProvidedTranslator(missing_english=choice, fallback=ctranslate2_translator(config) if choice == "machine" else None)

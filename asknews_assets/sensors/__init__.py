@@ -1,10 +1,10 @@
 """Sensors: partition discovery and publication."""
 
-import os
-
 from dagster import DefaultSensorStatus
 
+from asknews_assets import settings
 
-def default_status(env_var: str) -> DefaultSensorStatus:
-    """On unless the environment variable says 'off' (sensors run by default, as users expect)."""
-    return DefaultSensorStatus.STOPPED if os.environ.get(env_var, "on") == "off" else DefaultSensorStatus.RUNNING
+
+def default_status(switch: str) -> DefaultSensorStatus:
+    """On unless the switch (one of settings.SENSOR_SWITCHES) says 'off': sensors run by default, as users expect."""
+    return DefaultSensorStatus.STOPPED if switch in settings.current().sensors_off else DefaultSensorStatus.RUNNING

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import re
 import shutil
 import tempfile
@@ -24,6 +23,7 @@ from typing import Any
 
 import ctranslate2
 
+from asknews_assets import settings
 from asknews_assets.translation.languages import LanguageTokens
 
 TOKENIZER_FOLDER = "tokenizer"
@@ -88,11 +88,6 @@ def _convert(reference: str, target: Path, quantization: str) -> None:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def hub_offline() -> bool:
-    """Whether the Hugging Face Hub's offline mode is on (HF_HUB_OFFLINE or TRANSFORMERS_OFFLINE)."""
-    return any(os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on") for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
-
-
 def _in_hub_cache(reference: str) -> bool:
     from huggingface_hub import try_to_load_from_cache
 
@@ -111,7 +106,7 @@ def prepare_model(reference: str, cache_dir: Path, quantization: str) -> Path:
         raise TranslationModelUnavailable(f"model folder {reference} does not exist")
     target = cache_dir / cache_name(reference, quantization)
     if not ctranslate2.contains_model(str(target)):
-        if not folder.is_dir() and hub_offline() and not _in_hub_cache(reference):
+        if not folder.is_dir() and settings.current().hub_offline and not _in_hub_cache(reference):
             # Fail at once: in offline mode a download can only fail, after the client's retries.
             raise TranslationModelUnavailable(
                 f"{reference!r} is neither converted in {cache_dir} nor in the Hugging Face cache, and the Hub's"
