@@ -9,12 +9,11 @@ import pytest
 from dagster import AssetKey, materialize
 
 from asknews_assets.assets.annotation import annotated_articles, dataset_splits
-from asknews_assets.assets.enrichment import EMBEDDINGS_DDL, SUMMARIES_DDL
-from asknews_assets.assets.topics import DIVERSIFIED_SAMPLE_DDL, DIVERSITY_METRICS_DDL
 from asknews_assets.assets.translation import TRANSLATED_ARTICLES_DDL
 from asknews_assets.checks.annotation import annotated_articles_valid, dataset_export_complete, dataset_splits_no_leakage
 from asknews_assets.llm import ChatEndpoint
 from asknews_assets.resources.annotation import LLMAnnotator, SpacyAnnotator
+from asknews_assets.warehouse import tables
 from asknews_assets.warehouse.storage import replace_table
 from asknews_assets_tests.fakes import Answer, FakeOpenAIServer
 
@@ -69,14 +68,13 @@ def seeded(warehouse):
             {**article, "embedding": vectors[i].tolist(), "embedding_model": "mini", "embedding_dim": 8, "embedded_field": "summary"}
         )
     with warehouse.get_connection() as conn:
-        replace_table(conn, "diversified_sample", DIVERSIFIED_SAMPLE_DDL, sample)
-        replace_table(conn, "article_summaries", SUMMARIES_DDL, summaries)
+        tables.DIVERSIFIED_SAMPLE.replace(conn, sample)
+        tables.ARTICLE_SUMMARIES.replace(conn, summaries)
         replace_table(conn, "translated_articles", TRANSLATED_ARTICLES_DDL, translations)
-        replace_table(conn, "article_embeddings", EMBEDDINGS_DDL, embeddings)
-        replace_table(
-            conn, "diversity_metrics", DIVERSITY_METRICS_DDL,
-            [{"metric": "topic_entropy", "sample": 0.9, "random_baseline": 0.6, "best_possible": 1.0}],
-        )  # fmt: skip
+        tables.ARTICLE_EMBEDDINGS.replace(conn, embeddings)
+        tables.DIVERSITY_METRICS.replace(
+            conn, [{"metric": "topic_entropy", "sample": 0.9, "random_baseline": 0.6, "best_possible": 1.0}]
+        )
     return warehouse
 
 

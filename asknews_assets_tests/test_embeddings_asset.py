@@ -3,8 +3,9 @@
 import pytest
 from dagster import materialize
 
-from asknews_assets.assets.enrichment import article_embeddings, article_summaries
-from asknews_assets.checks.enrichment import article_embeddings_complete, embeddings_complete
+from asknews_assets.assets.embeddings import article_embeddings
+from asknews_assets.assets.summaries import article_summaries
+from asknews_assets.checks.embeddings import article_embeddings_complete, embeddings_complete
 from asknews_assets.partitions import ArticlePartition
 from asknews_assets.resources.embeddings import SentenceTransformerEmbedder
 from asknews_assets.resources.summaries import ExtractiveSummarizer

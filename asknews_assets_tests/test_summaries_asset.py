@@ -3,8 +3,8 @@
 import pytest
 from dagster import materialize
 
-from asknews_assets.assets.enrichment import article_summaries
-from asknews_assets.checks.enrichment import (
+from asknews_assets.assets.summaries import article_summaries
+from asknews_assets.checks.summaries import (
     article_summaries_accounted,
     article_summaries_not_empty,
     summaries_accounted,
