@@ -30,7 +30,7 @@ from asknews_assets.annotation import (
 from asknews_assets.dataset.export import build_manifest, content_version, recipe_rows, split_frames, write_export
 from asknews_assets.annotation.quality import GOLD_SET_PATH, QualityReport, evaluate_on_gold, quality_rows
 from asknews_assets.annotation.records import spans_of
-from asknews_assets.assets.topics import read_with_embeddings
+from asknews_assets.warehouse.readers import read_with_embeddings
 from asknews_assets.supply import coverage_metadata, materialized_partitions, stage_coverage, supply_by_language
 from asknews_assets.llm import LLMCache
 from asknews_assets.metadata import bar_plot, counts_md, md
