@@ -98,13 +98,13 @@ def _embedded_articles(conn) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
     # From here on articles are keyed by id across partitions (as the published articleId is).
     if collisions := readers.cross_partition_id_collisions(conn):
         raise Failure(
-            f"article ids held by more than one partition: {collisions}; re-materialise raw_articles of those"
+            f"article ids held by more than one partition: {collisions}; re-materialise {tables.RAW_ARTICLES.asset} of those"
             " partitions (ingest rejects an id another partition holds)",
             allow_retries=False,
         )
     models = readers.embedding_models(conn)
     if len(models) > 1:
-        raise Failure(f"article_embeddings mixes embedding models {models}: re-materialise every partition with one model")
+        raise Failure(f"{tables.ARTICLE_EMBEDDINGS} mixes embedding models {models}: re-materialise every partition with one model")
     articles, embeddings = readers.read_with_embeddings(
         conn,
         f"""

@@ -33,7 +33,7 @@ def diversified_sample_topic_caps(context: AssetCheckExecutionContext, warehouse
     metadata = _latest_metadata(context, SAMPLE.key)
     cap = metadata.get("topic_cap_applied", metadata.get("topic_cap"))
     if cap is None:
-        return AssetCheckResult(passed=False, metadata={"error": "no materialisation of diversified_sample records its topic_cap"})
+        return AssetCheckResult(passed=False, metadata={"error": f"no materialisation of {SAMPLE.asset} records its topic_cap"})
     with warehouse.get_connection() as conn:
         if failure := missing_tables(conn, SAMPLED):
             return failure
@@ -59,7 +59,7 @@ def diversified_sample_topic_caps(context: AssetCheckExecutionContext, warehouse
 def diversified_sample_target_met(context: AssetCheckExecutionContext) -> AssetCheckResult:
     metadata = _latest_metadata(context, SAMPLE.key)
     if "shortfall" not in metadata:
-        return AssetCheckResult(passed=False, metadata={"error": "no materialisation of diversified_sample records its shortfall"})
+        return AssetCheckResult(passed=False, metadata={"error": f"no materialisation of {SAMPLE.asset} records its shortfall"})
     shortfall = int(metadata["shortfall"])
     return AssetCheckResult(
         passed=shortfall == 0,
@@ -79,7 +79,7 @@ def diversified_sample_target_met(context: AssetCheckExecutionContext) -> AssetC
 def diversified_sample_no_near_duplicates(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
     threshold = _latest_metadata(context, SAMPLE.key).get("near_duplicate_threshold")
     if threshold is None:
-        return AssetCheckResult(passed=False, metadata={"error": "no materialisation of diversified_sample records its threshold"})
+        return AssetCheckResult(passed=False, metadata={"error": f"no materialisation of {SAMPLE.asset} records its threshold"})
     with warehouse.get_connection() as conn:
         if failure := missing_tables(conn, WITH_EMBEDDINGS):
             return failure

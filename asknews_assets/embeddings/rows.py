@@ -44,16 +44,11 @@ class EmbeddedPartition:
     seconds: float  # spent embedding
 
 
-def _text(value: object) -> str:
-    """A nullable text column's value as a string ('' for NULL)."""
-    return value if isinstance(value, str) else ""
-
-
 def texts_to_embed(articles: pd.DataFrame, field: str) -> list[str]:
-    """The text embedded for each row of `readers.summaries_to_embed`."""
+    """The text embedded for each row of `readers.summaries_to_embed` (a missing translation is '')."""
+    filled = articles.fillna({"title_en": "", "text_en": ""})
     return [
-        embedding_text(field, title=_text(row.title_en), summary=row.summary, translation=_text(row.text_en))
-        for row in articles.itertuples()
+        embedding_text(field, title=row.title_en, summary=row.summary, translation=row.text_en) for row in filled.itertuples()
     ]
 
 
