@@ -189,3 +189,12 @@ def test_asknews_summarizer_overrides_the_deployment(monkeypatch):
     monkeypatch.setenv("ASKNEWS_SUMMARIZER", "gpt")
     with pytest.raises(ValueError, match="ASKNEWS_SUMMARIZER"):
         resources_for("local")
+
+
+def test_checks_name_the_tables_not_written_yet(warehouse):
+    write_translated_articles(warehouse, MX_ES, ARTICLES)
+    accounted = summaries_accounted(warehouse, MX_ES)
+    assert not accounted.passed
+    assert accounted.metadata["error"].value == "missing tables: article_summaries, article_summary_failures, article_summary_stats"
+    not_empty = summaries_not_empty(warehouse, MX_ES)
+    assert not not_empty.passed and not_empty.metadata["error"].value == "missing tables: article_summaries"

@@ -8,6 +8,7 @@ from dagster import AssetCheckResult, AssetCheckSeverity, FloatMetadataValue, In
 
 from asknews_assets.metadata import table_preview
 from asknews_assets.partitions import ArticlePartition, partitions_of
+from asknews_assets.warehouse.tables import Inputs
 
 
 SCALARS = (IntMetadataValue, FloatMetadataValue, TextMetadataValue)
@@ -38,7 +39,7 @@ def check_each_partition(
     )
 
 
-def missing_tables(conn, inputs) -> AssetCheckResult | None:
+def missing_tables(conn, inputs: Inputs) -> AssetCheckResult | None:
     """A failed result naming the input tables (`tables.Inputs`) not written yet, or None when all
     exist: a check reports a missing table rather than failing its step."""
     missing = [table.name for table in inputs.tables if not table.exists(conn)]
