@@ -4,7 +4,8 @@ import json
 
 from dagster import build_sensor_context, materialize
 
-from asknews_assets.assets.enrichment import article_embeddings, article_summaries
+from asknews_assets.assets.embeddings import article_embeddings
+from asknews_assets.assets.summaries import article_summaries
 from asknews_assets.assets.ingest import raw_articles
 from asknews_assets.assets.translation import translated_articles
 from asknews_assets.resources.embeddings import SentenceTransformerEmbedder

@@ -3,8 +3,9 @@
 import pytest
 from dagster import materialize
 
-from asknews_assets.assets.enrichment import article_embeddings, article_summaries
-from asknews_assets.checks.enrichment import article_embeddings_complete, embeddings_complete
+from asknews_assets.assets.embeddings import article_embeddings
+from asknews_assets.assets.summaries import article_summaries
+from asknews_assets.checks.embeddings import article_embeddings_complete, embeddings_complete
 from asknews_assets.partitions import ArticlePartition
 from asknews_assets.resources.embeddings import SentenceTransformerEmbedder
 from asknews_assets.resources.summaries import ExtractiveSummarizer
@@ -92,3 +93,8 @@ def test_stored_embeddings_of_another_length_are_refused(warehouse, partitions):
         conn.execute("INSERT INTO article_embeddings VALUES ('FR', 'fr', 'f1', [0.6, 0.8], 'other', 2, 'summary')")
     with pytest.raises(Exception, match=r"holds \[2\]-dimension embeddings.*every partition must use one model"):
         _materialize(warehouse, partitions, SentenceTransformerEmbedder())
+
+
+def test_the_check_names_the_tables_not_written_yet(warehouse):
+    check = embeddings_complete(warehouse, MX_ES)
+    assert not check.passed and check.metadata["error"].value == "missing tables: article_summaries, article_embeddings"

@@ -4,9 +4,9 @@ import datetime
 
 import numpy as np
 
-from asknews_assets.assets.enrichment import EMBEDDINGS_DDL
 from asknews_assets.assets.ingest import RAW_ARTICLES_DDL
 from asknews_assets.metadata import column_schema, largest_title, table_preview
+from asknews_assets.warehouse import tables
 
 
 def test_column_schema_follows_the_ddl():
@@ -14,7 +14,7 @@ def test_column_schema_follows_the_ddl():
     assert [c.name for c in schema.columns][:4] == ["article_id", "country", "language", "article_url"]
     assert [c.constraints.nullable for c in schema.columns][:4] == [False, False, False, True]
     assert schema.columns[6].type == "TIMESTAMPTZ"
-    embedding = column_schema(EMBEDDINGS_DDL).columns[3]
+    embedding = column_schema(tables.ARTICLE_EMBEDDINGS.ddl).columns[3]
     assert (embedding.name, embedding.type, embedding.constraints.nullable) == ("embedding", "FLOAT[]", False)
     nested = column_schema("a DECIMAL(10, 2), b VARCHAR").columns
     assert [(c.name, c.type) for c in nested] == [("a", "DECIMAL(10, 2)"), ("b", "VARCHAR")]

@@ -22,7 +22,7 @@ from asknews_assets.annotation.prompt import (
     parse_entities,
 )
 from asknews_assets.assets.annotation import annotated_articles
-from asknews_assets.assets.enrichment import article_summaries
+from asknews_assets.assets.summaries import article_summaries
 from asknews_assets.llm import ChatEndpoint
 from asknews_assets.partitions import ArticlePartition
 from asknews_assets.resources.annotation import LLMAnnotator

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from dagster import AssetCheckSeverity, materialize
 
-from asknews_assets.assets.enrichment import article_embeddings, article_summaries
+from asknews_assets.assets.embeddings import article_embeddings
+from asknews_assets.assets.summaries import article_summaries
 from asknews_assets.assets.ingest import raw_articles
 from asknews_assets.assets.supply import article_supply
 from asknews_assets.assets.topics import topic_clusters

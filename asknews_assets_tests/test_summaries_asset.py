@@ -3,8 +3,8 @@
 import pytest
 from dagster import materialize
 
-from asknews_assets.assets.enrichment import article_summaries
-from asknews_assets.checks.enrichment import (
+from asknews_assets.assets.summaries import article_summaries
+from asknews_assets.checks.summaries import (
     article_summaries_accounted,
     article_summaries_not_empty,
     summaries_accounted,
@@ -191,3 +191,12 @@ def test_asknews_summarizer_overrides_the_deployment(monkeypatch):
     monkeypatch.setenv("ASKNEWS_SUMMARIZER", "gpt")
     with pytest.raises(ValueError, match="ASKNEWS_SUMMARIZER"):
         build_resources(Settings.from_env(deployment="local"))
+
+
+def test_checks_name_the_tables_not_written_yet(warehouse):
+    write_translated_articles(warehouse, MX_ES, ARTICLES)
+    accounted = summaries_accounted(warehouse, MX_ES)
+    assert not accounted.passed
+    assert accounted.metadata["error"].value == "missing tables: article_summaries, article_summary_failures, article_summary_stats"
+    not_empty = summaries_not_empty(warehouse, MX_ES)
+    assert not not_empty.passed and not_empty.metadata["error"].value == "missing tables: article_summaries"

@@ -9,16 +9,17 @@ import pandas as pd
 import pytest
 from dagster import AssetCheckSeverity, DagsterInstance, build_asset_check_context, materialize
 
-from asknews_assets.assets.ingest import RAW_ARTICLES_DDL
-from asknews_assets.assets.topics import diversified_sample, topic_clusters
-from asknews_assets.checks.topics import (
-    article_topics_complete,
+from asknews_assets.assets.sample import diversified_sample
+from asknews_assets.assets.topics import topic_clusters
+from asknews_assets.checks.sample import (
     diversified_sample_beats_random,
     diversified_sample_no_near_duplicates,
     diversified_sample_target_met,
     diversified_sample_topic_caps,
 )
+from asknews_assets.checks.topics import article_topics_complete
 from asknews_assets.partitions import ArticlePartition
+from asknews_assets.warehouse import tables
 from asknews_assets.warehouse.resource import Warehouse
 from asknews_assets.warehouse.storage import replace_partition
 from asknews_assets.topics.clustering import NOISE
@@ -31,10 +32,7 @@ from asknews_assets_tests.support.fakes import Answer, Error, FakeOpenAIServer
 from asknews_assets_tests.support.fakes.openai_server import last_user_message
 
 DIM = 48
-SUMMARIES_DDL = """
-    country VARCHAR NOT NULL, language VARCHAR NOT NULL, article_id VARCHAR NOT NULL, summary VARCHAR NOT NULL,
-    summary_backend VARCHAR, summary_model VARCHAR, prompt_version VARCHAR, input_hash VARCHAR
-"""
+# A fixed-size array, as warehouse files of earlier versions store embeddings: the readers take both.
 EMBEDDINGS_DDL = f"""
     country VARCHAR NOT NULL, language VARCHAR NOT NULL, article_id VARCHAR NOT NULL, embedding FLOAT[{DIM}] NOT NULL,
     embedding_model VARCHAR, embedding_dim INTEGER, embedded_field VARCHAR
@@ -92,9 +90,9 @@ def seed_warehouse(warehouse: Warehouse, articles: pd.DataFrame, embeddings: np.
                 {**keys, "article_id": row.article_id, "embedding": embeddings[index].tolist(), "embedding_model": model, "embedding_dim": DIM}
                 for index, row in zip(group.index, group.itertuples())
             ]
-            replace_partition(conn, "raw_articles", RAW_ARTICLES_DDL, partition, raw)
-            replace_partition(conn, "article_summaries", SUMMARIES_DDL, partition, summaries)
-            replace_partition(conn, "article_embeddings", EMBEDDINGS_DDL, partition, vectors)
+            tables.RAW_ARTICLES.replace_partition(conn, partition, raw)
+            tables.ARTICLE_SUMMARIES.replace_partition(conn, partition, summaries)
+            replace_partition(conn, tables.ARTICLE_EMBEDDINGS.name, EMBEDDINGS_DDL, partition, vectors)
 
 
 ASSETS_AND_CHECKS = [

@@ -8,6 +8,7 @@ from dagster import AssetCheckResult, AssetCheckSeverity, FloatMetadataValue, In
 
 from asknews_assets.metadata import table_preview
 from asknews_assets.partitions import ArticlePartition, partitions_of
+from asknews_assets.warehouse.tables import Inputs
 
 
 SCALARS = (IntMetadataValue, FloatMetadataValue, TextMetadataValue)
@@ -36,3 +37,10 @@ def check_each_partition(
         metadata={"partitions_checked": len(results), "failed_partitions": ", ".join(failed) or "none",
                   "by_partition": table_preview(rows, max_rows=len(rows))},  # fmt: skip
     )
+
+
+def missing_tables(conn, inputs: Inputs) -> AssetCheckResult | None:
+    """A failed result naming the input tables (`tables.Inputs`) not written yet, or None when all
+    exist: a check reports a missing table rather than failing its step."""
+    missing = [table.name for table in inputs.tables if not table.exists(conn)]
+    return AssetCheckResult(passed=False, metadata={"error": f"missing tables: {', '.join(missing)}"}) if missing else None
