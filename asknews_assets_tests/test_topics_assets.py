@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from dagster import AssetCheckSeverity, DagsterInstance, build_asset_check_context, materialize
 
-from asknews_assets.assets.ingest import RAW_ARTICLES_DDL
+from asknews_assets.warehouse.tables import RAW_ARTICLES
 from asknews_assets.assets.topics import diversified_sample, topic_clusters
 from asknews_assets.checks.topics import (
     article_topics_complete,
@@ -92,7 +92,7 @@ def seed_warehouse(warehouse: Warehouse, articles: pd.DataFrame, embeddings: np.
                 {**keys, "article_id": row.article_id, "embedding": embeddings[index].tolist(), "embedding_model": model, "embedding_dim": DIM}
                 for index, row in zip(group.index, group.itertuples())
             ]
-            replace_partition(conn, "raw_articles", RAW_ARTICLES_DDL, partition, raw)
+            RAW_ARTICLES.replace_partition(conn, partition, raw)
             replace_partition(conn, "article_summaries", SUMMARIES_DDL, partition, summaries)
             replace_partition(conn, "article_embeddings", EMBEDDINGS_DDL, partition, vectors)
 

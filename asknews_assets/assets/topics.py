@@ -12,8 +12,8 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, Config, Failure, MaterializeResult, MetadataValue, asset
 from pydantic import Field
 
-from asknews_assets.assets.ingest import RAW_ARTICLES, cross_partition_id_collisions
-from asknews_assets.assets.supply import ARTICLE_SUPPLY
+from asknews_assets.warehouse import tables as warehouse_tables
+from asknews_assets.warehouse.readers import cross_partition_id_collisions
 from asknews_assets.supply import coverage_metadata, materialized_partitions, stage_coverage
 from asknews_assets.llm import LLMCache
 from asknews_assets.metadata import bar_plot, counts_md, largest_title, md, png
@@ -29,6 +29,7 @@ ARTICLE_SUMMARIES = AssetKey("article_summaries")
 ARTICLE_EMBEDDINGS = AssetKey("article_embeddings")
 TOPIC_CLUSTERS = AssetKey("topic_clusters")
 DIVERSIFIED_SAMPLE = AssetKey("diversified_sample")
+RAW_ARTICLES, ARTICLE_SUPPLY = warehouse_tables.RAW_ARTICLES.key, warehouse_tables.STAGE_COVERAGE.key
 
 TOPICS_DDL = """
     topic_id INTEGER NOT NULL, label VARCHAR NOT NULL, keywords VARCHAR[], size INTEGER NOT NULL,

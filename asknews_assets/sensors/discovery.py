@@ -19,14 +19,15 @@ from dagster import (
     sensor,
 )
 
-from asknews_assets.assets.ingest import FINGERPRINTS, RAW_ARTICLES
+from asknews_assets.ingest.partition import FINGERPRINTS
 from asknews_assets.jobs import article_partition_job
 from asknews_assets.partitions import article_partitions
 from asknews_assets.resources.ingest import NewsSource, Unroutable
 from asknews_assets.sensors import default_status
+from asknews_assets.warehouse import tables
 
 # The last asset of article_partition_job: a pair is done when it was materialised after raw_articles.
-LAST_STAGE = AssetKey("article_embeddings")
+LAST_STAGE = tables.ARTICLE_EMBEDDINGS.key
 
 
 def plan_discovery(
@@ -51,7 +52,7 @@ def _latest(instance: DagsterInstance, asset_key: AssetKey, partition: str):
 
 def materialised_fingerprint(instance: DagsterInstance, partition: str) -> str | None:
     """The source fingerprint the partition's complete chain was materialised from, if it was."""
-    raw = _latest(instance, RAW_ARTICLES, partition)
+    raw = _latest(instance, tables.RAW_ARTICLES.key, partition)
     last = _latest(instance, LAST_STAGE, partition)
     if raw is None or last is None or last.storage_id < raw.storage_id:
         return None
