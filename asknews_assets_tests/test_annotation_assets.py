@@ -11,7 +11,7 @@ from dagster import AssetKey, materialize
 from asknews_assets.assets.annotation import annotated_articles, dataset_splits
 from asknews_assets.assets.enrichment import EMBEDDINGS_DDL, SUMMARIES_DDL
 from asknews_assets.assets.topics import DIVERSIFIED_SAMPLE_DDL, DIVERSITY_METRICS_DDL
-from asknews_assets.assets.translation import TRANSLATED_ARTICLES_DDL
+from asknews_assets.warehouse.tables import TRANSLATED_ARTICLES
 from asknews_assets.checks.annotation import annotated_articles_valid, dataset_export_complete, dataset_splits_no_leakage
 from asknews_assets.llm import ChatEndpoint
 from asknews_assets.resources.annotation import LLMAnnotator, SpacyAnnotator
@@ -71,7 +71,7 @@ def seeded(warehouse):
     with warehouse.get_connection() as conn:
         replace_table(conn, "diversified_sample", DIVERSIFIED_SAMPLE_DDL, sample)
         replace_table(conn, "article_summaries", SUMMARIES_DDL, summaries)
-        replace_table(conn, "translated_articles", TRANSLATED_ARTICLES_DDL, translations)
+        TRANSLATED_ARTICLES.replace(conn, translations)
         replace_table(conn, "article_embeddings", EMBEDDINGS_DDL, embeddings)
         replace_table(
             conn, "diversity_metrics", DIVERSITY_METRICS_DDL,

@@ -53,7 +53,7 @@ from asknews_assets.warehouse.resource import Warehouse
 from asknews_assets.warehouse import tables
 from asknews_assets.summaries import ArticleText, summarize_extractively
 from asknews_assets.summaries.prompt import summary_messages
-from asknews_assets.translation.articles import source_articles, summarize, translation_rows
+from asknews_assets.translation.articles import source_articles, translation_rows, translation_stats
 from asknews_assets.translation.models import prepare_model
 from asknews_assets.translation.segments import segment
 from benchmarks.soak import SoakSettings, generate_corpus
@@ -146,7 +146,7 @@ def source_translation_cost(batches) -> StepCost:
     def translate() -> None:
         for partition, articles in batches:
             translations = translator.translate_articles(articles, partition.language)
-            summarize(translation_rows(partition, articles, translations), articles, translations)
+            translation_stats(translation_rows(partition, articles, translations), articles, translations)
 
     return measure("translation: source-provided + language check", sum(len(a) for _, a in batches), translate)
 
