@@ -4,17 +4,10 @@ from __future__ import annotations
 
 from asknews_assets.partitions import ArticlePartition
 from asknews_assets.warehouse.resource import Warehouse
-from asknews_assets.warehouse.storage import replace_partition
+from asknews_assets.warehouse.tables import TRANSLATED_ARTICLES
 from asknews_assets_tests.fakes.openai_server import Answer, Call, Error, FakeOpenAIServer, Raw, Step
 
 __all__ = ["Answer", "Call", "Error", "FakeOpenAIServer", "Raw", "Step", "write_translated_articles"]
-
-# The contract of the translated_articles asset, for tests of what consumes it.
-TRANSLATED_ARTICLES_DDL = """
-    country VARCHAR NOT NULL, language VARCHAR NOT NULL, article_id VARCHAR NOT NULL, title_en VARCHAR, text_en VARCHAR,
-    translation_backend VARCHAR, translation_model VARCHAR, chrf DOUBLE, detected_language VARCHAR,
-    language_confidence DOUBLE, language_matches BOOLEAN
-"""
 
 
 def write_translated_articles(
@@ -37,4 +30,4 @@ def write_translated_articles(
         for article_id, (title, text) in articles.items()
     ]
     with warehouse.get_connection() as conn:
-        replace_partition(conn, "translated_articles", TRANSLATED_ARTICLES_DDL, partition, rows)
+        TRANSLATED_ARTICLES.replace_partition(conn, partition, rows)
