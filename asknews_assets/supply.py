@@ -175,7 +175,7 @@ def supply_report(coverage: pd.DataFrame, unroutable: Sequence[Any]) -> SupplyRe
         "rejected": totals["rejected"],
         "unroutable": records,
         "unroutable_files": len(rows),
-        **{column: totals[column] for column in ("translated", "translation_failed", "summarised", "summary_failed", "embedded")},
+        **{column: totals[column] for column in COUNT_COLUMNS[3:]},  # what each stage holds or failed
     }
     by_language = supply_by_language(coverage, pd.DataFrame(rows, columns=list(UNROUTABLE_COLUMNS)))
     return SupplyReport(
