@@ -10,42 +10,54 @@ articles neither passed on nor recorded as failed (lost).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import pandas as pd
-from dagster import AssetKey, DagsterEventType
+from dagster import DagsterEventType
 
 from asknews_assets.metadata import md
-from asknews_assets.warehouse.storage import table_exists
+from asknews_assets.warehouse import tables
+from asknews_assets.warehouse.tables import Table
 
-# (stage, its asset, the table of articles that reached it, the table of those that failed there)
-STAGES: tuple[tuple[str, str, str, str | None], ...] = (
-    ("translated", "translated_articles", "translated_articles", "translation_failures"),
-    ("summarised", "article_summaries", "article_summaries", "article_summary_failures"),
-    ("embedded", "article_embeddings", "article_embeddings", None),
+
+class Stage(NamedTuple):
+    name: str  # the stage's column: articles that reached it
+    reached: Table  # the table of those articles; its asset is the stage's asset
+    failed: Table | None = None  # the table of the articles that failed there
+    failed_column: str = ""
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("translated", tables.TRANSLATED_ARTICLES, tables.TRANSLATION_FAILURES, "translation_failed"),
+    Stage("summarised", tables.ARTICLE_SUMMARIES, tables.ARTICLE_SUMMARY_FAILURES, "summary_failed"),
+    Stage("embedded", tables.ARTICLE_EMBEDDINGS),
 )
-RAW_ASSET = "raw_articles"
+RAW_ASSET = tables.RAW_INGEST_STATS.asset
 COUNT_COLUMNS = ("read", "accepted", "rejected", "translated", "translation_failed", "summarised", "summary_failed", "embedded")
 COMPLETE = "complete"
+# What stage coverage reads; none is required (a stage never materialised is a gap, not an error).
+COVERAGE_INPUTS = tables.Inputs(
+    optional=(tables.RAW_INGEST_STATS, *(t for stage in STAGES for t in (stage.reached, stage.failed) if t is not None))
+)
 
 
-def _counts(conn, table: str | None, column: str) -> pd.DataFrame:
-    if table is None or not table_exists(conn, table):
+def _counts(conn, table: Table | None, column: str) -> pd.DataFrame:
+    if table is None or not table.exists(conn):
         return pd.DataFrame(columns=["country", "language", column])
     return conn.execute(f"SELECT country, language, count(*) AS {column} FROM {table} GROUP BY ALL").df()
 
 
 def stage_counts(conn) -> pd.DataFrame:
     """Per ingested partition: read, accepted, rejected, and the articles each stage holds or failed."""
-    if not table_exists(conn, "raw_ingest_stats"):
+    if not tables.RAW_INGEST_STATS.exists(conn):
         return pd.DataFrame(columns=["country", "language", *COUNT_COLUMNS])
-    frame = conn.execute("SELECT country, language, read, accepted, rejected FROM raw_ingest_stats").df()
-    failures = {"translated": "translation_failed", "summarised": "summary_failed"}
-    for stage, _, table, failure_table in STAGES:
-        frame = frame.merge(_counts(conn, table, stage), on=["country", "language"], how="left")
-        if stage in failures:
-            frame = frame.merge(_counts(conn, failure_table, failures[stage]), on=["country", "language"], how="left")
+    frame = conn.execute(f"SELECT country, language, read, accepted, rejected FROM {tables.RAW_INGEST_STATS}").df()
+    for stage in STAGES:
+        frame = frame.merge(_counts(conn, stage.reached, stage.name), on=["country", "language"], how="left")
+        if stage.failed_column:
+            frame = frame.merge(_counts(conn, stage.failed, stage.failed_column), on=["country", "language"], how="left")
     for column in COUNT_COLUMNS:
         frame[column] = frame[column].fillna(0).astype(int)
     return frame.sort_values(["language", "country"]).reset_index(drop=True)
@@ -62,18 +74,18 @@ def partition_gaps(
     key = f"{row['language']}-{row['country']}"  # the partition key (language-COUNTRY)
     gaps: list[str] = []
     inflow, previous = row["accepted"], RAW_ASSET
-    failed_column = {"translated": "translation_failed", "summarised": "summary_failed"}
-    for stage, asset, _, _ in STAGES:
-        reached, failed = row[stage], row.get(failed_column.get(stage, ""), 0) or 0
+    for stage in STAGES:
+        asset = stage.reached.asset
+        reached, failed = row[stage.name], row.get(stage.failed_column, 0) or 0
         if materialized is not None:
             stage_id, before_id = materialized.get(asset, {}).get(key), materialized.get(previous, {}).get(key)
             if stage_id is None:
-                gaps.append(f"{stage}: missing")
+                gaps.append(f"{stage.name}: missing")
                 break  # later stages read this one: their gaps follow from it
             if before_id is not None and stage_id < before_id:
-                gaps.append(f"{stage}: stale ({previous} is newer)")
+                gaps.append(f"{stage.name}: stale ({previous} is newer)")
         if reached + failed != inflow:
-            gaps.append(f"{stage}: {inflow - reached - failed:+d} articles unaccounted (of {inflow})")
+            gaps.append(f"{stage.name}: {inflow - reached - failed:+d} articles unaccounted (of {inflow})")
         inflow, previous = reached, asset
     return gaps
 
@@ -96,8 +108,8 @@ def coverage_totals(coverage: pd.DataFrame) -> dict[str, int]:
 def materialized_partitions(instance) -> dict[str, dict[str, int]]:
     """{asset: {partition key: storage id of its latest materialisation}} for the per-partition stages."""
     return {
-        asset: dict(instance.get_latest_storage_id_by_partition(AssetKey(asset), DagsterEventType.ASSET_MATERIALIZATION))
-        for asset in (RAW_ASSET, *(asset for _, asset, _, _ in STAGES))
+        table.asset: dict(instance.get_latest_storage_id_by_partition(table.key, DagsterEventType.ASSET_MATERIALIZATION))
+        for table in (tables.RAW_INGEST_STATS, *(stage.reached for stage in STAGES))
     }
 
 
@@ -135,3 +147,41 @@ def coverage_metadata(coverage: pd.DataFrame) -> dict[str, Any]:
         "partitions_with_gaps": totals["partitions_with_gaps"],
         "coverage_by_partition": md(ordered.drop(columns="_complete"), max_rows=200, width=100),
     }
+
+
+UNROUTABLE_COLUMNS = ("location", "language", "reason", "records")
+
+
+@dataclass(frozen=True)
+class SupplyReport:
+    """What article_supply writes and reports beside the coverage itself."""
+
+    unroutable: list[dict[str, Any]]  # source_unroutable: one row per file no partition reads
+    figures: dict[str, int]  # the source as a whole (read = accepted + rejected + unroutable) and each stage's total
+    partitions: int
+    partitions_with_gaps: int
+    by_language: list[dict[str, Any]]  # supply_by_language, one row per language
+
+
+def supply_report(coverage: pd.DataFrame, unroutable: Sequence[Any]) -> SupplyReport:
+    """The supply of a build from its stage `coverage` and the source's `unroutable` parts (each with
+    location, language, reason and records)."""
+    rows = [{column: getattr(part, column) for column in UNROUTABLE_COLUMNS} for part in unroutable]
+    totals = coverage_totals(coverage)
+    records = sum(row["records"] for row in rows)
+    figures = {
+        "read": totals["read"] + records,
+        "accepted": totals["accepted"],
+        "rejected": totals["rejected"],
+        "unroutable": records,
+        "unroutable_files": len(rows),
+        **{column: totals[column] for column in COUNT_COLUMNS[3:]},  # what each stage holds or failed
+    }
+    by_language = supply_by_language(coverage, pd.DataFrame(rows, columns=list(UNROUTABLE_COLUMNS)))
+    return SupplyReport(
+        unroutable=rows,
+        figures=figures,
+        partitions=totals["partitions"],
+        partitions_with_gaps=totals["partitions_with_gaps"],
+        by_language=[{"language": language, **counts} for language, counts in by_language.items()],
+    )

@@ -9,7 +9,7 @@ from dagster import materialize
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from asknews_assets.assets.ingest import RAW_ARTICLES_DDL, raw_articles
+from asknews_assets.assets.ingest import raw_articles
 from asknews_assets.ingest.articles import SourceRecord, ingest_partition
 from asknews_assets.ingest.artefacts import (
     CHOPPED_START,
@@ -20,6 +20,7 @@ from asknews_assets.ingest.artefacts import (
 )
 from asknews_assets.partitions import ArticlePartition
 from asknews_assets.resources.ingest import FileNewsSource
+from asknews_assets.warehouse import tables
 from asknews_assets_tests.support.data.corpus import article, write_corpus
 
 MX = ArticlePartition("MX", "es")
@@ -118,10 +119,10 @@ def test_raw_articles_stores_the_flags_and_the_config_switches_cleaning(tmp_path
 
 def test_a_warehouse_from_before_the_new_columns_takes_new_partitions(tmp_path, instance, warehouse):
     """Regression: raw_articles gained license / artefacts / truncated; an existing table gets them added."""
-    old_ddl = RAW_ARTICLES_DDL.replace(", license VARCHAR, artefacts VARCHAR[], truncated BOOLEAN", "")
-    assert old_ddl != RAW_ARTICLES_DDL
+    old_ddl = tables.RAW_ARTICLES.ddl.replace(", license VARCHAR, artefacts VARCHAR[], truncated BOOLEAN", "")
+    assert old_ddl != tables.RAW_ARTICLES.ddl
     with warehouse.get_connection() as conn:
-        conn.execute(f"CREATE TABLE raw_articles ({old_ddl})")
+        conn.execute(f"CREATE TABLE {tables.RAW_ARTICLES} ({old_ddl})")
     instance.add_dynamic_partitions("article_pairs", ["es-MX"])
     assert _raw(instance, warehouse, write_corpus(tmp_path / "src", {"es/MX.jsonl": [article("a")]})).success
     with warehouse.get_connection() as conn:

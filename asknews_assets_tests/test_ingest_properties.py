@@ -10,11 +10,10 @@ import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from asknews_assets.assets.ingest import RAW_ARTICLES_DDL, REJECTS_DDL
 from asknews_assets.ingest.articles import IngestLimits, RejectReason, article_rows, ingest_partition, reject_rows
 from asknews_assets.partitions import ArticlePartition
 from asknews_assets.resources.ingest import FileNewsSource
-from asknews_assets.warehouse.storage import replace_partition
+from asknews_assets.warehouse import tables
 from asknews_assets_tests.support.data.strategies import jsonl_lines, parquet_tables, records
 
 MX_ES = ArticlePartition("MX", "es")
@@ -30,9 +29,9 @@ def _assert_accounted(result, read: int) -> None:
     # What was accepted (and every reject) can be stored, and its date is a pandas timestamp.
     conn = duckdb.connect()
     try:
-        replace_partition(conn, "raw_articles", RAW_ARTICLES_DDL, MX_ES, article_rows(result.accepted))
-        replace_partition(conn, "raw_article_rejects", REJECTS_DDL, MX_ES, [{"country": "MX", "language": "es", **r} for r in reject_rows(result.rejected)])
-        assert conn.execute("SELECT count(*) FROM raw_articles").fetchone()[0] == len(result.accepted)
+        tables.RAW_ARTICLES.replace_partition(conn, MX_ES, article_rows(result.accepted))
+        tables.RAW_ARTICLE_REJECTS.replace_partition(conn, MX_ES, [{"country": "MX", "language": "es", **r} for r in reject_rows(result.rejected)])
+        assert conn.execute(f"SELECT count(*) FROM {tables.RAW_ARTICLES}").fetchone()[0] == len(result.accepted)
     finally:
         conn.close()
     for article in result.accepted:

@@ -4,13 +4,12 @@ import datetime
 
 import numpy as np
 
-from asknews_assets.assets.ingest import RAW_ARTICLES_DDL
 from asknews_assets.metadata import column_schema, largest_title, table_preview
 from asknews_assets.warehouse import tables
 
 
 def test_column_schema_follows_the_ddl():
-    schema = column_schema(RAW_ARTICLES_DDL)
+    schema = column_schema(tables.RAW_ARTICLES.ddl)
     assert [c.name for c in schema.columns][:4] == ["article_id", "country", "language", "article_url"]
     assert [c.constraints.nullable for c in schema.columns][:4] == [False, False, False, True]
     assert schema.columns[6].type == "TIMESTAMPTZ"

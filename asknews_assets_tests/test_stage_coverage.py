@@ -14,7 +14,8 @@ from asknews_assets.assets.supply import article_supply
 from asknews_assets.assets.topics import topic_clusters
 from asknews_assets.assets.translation import translated_articles
 from asknews_assets.checks.supply import article_supply_complete
-from asknews_assets.supply import COMPLETE, partition_gaps, stage_counts, supply_by_language
+from asknews_assets.resources.ingest import Unroutable
+from asknews_assets.supply import COMPLETE, partition_gaps, stage_counts, supply_by_language, supply_report
 from asknews_assets.resources import build_resources
 from asknews_assets.settings import Settings
 from asknews_assets_tests.support.data.corpus import article, write_corpus
@@ -48,6 +49,20 @@ def test_supply_by_language_adds_unroutable_records_to_what_was_read():
     assert supply["es"] == {"read": 7, "accepted": 4, "rejected": 1, "unroutable": 2, "untranslated": 1, "embedded": 3}
     assert supply["nl"] == {"read": 7, "accepted": 0, "rejected": 0, "unroutable": 7, "untranslated": 0, "embedded": 0}
 
+
+
+def test_the_supply_report_accounts_for_the_whole_source():
+    coverage = pd.DataFrame([{**ROW, "status": COMPLETE}, {**ROW, "country": "AR", "embedded": 1, "status": "embedded: lost"}])
+    report = supply_report(coverage, [Unroutable("nl/NL.jsonl", "nl", "no such language", 7)])
+    assert report.unroutable == [{"location": "nl/NL.jsonl", "language": "nl", "reason": "no such language", "records": 7}]
+    assert report.figures == {
+        "read": 17, "accepted": 8, "rejected": 2, "unroutable": 7, "unroutable_files": 1, "translated": 6,
+        "translation_failed": 2, "summarised": 6, "summary_failed": 0, "embedded": 4,
+    }  # fmt: skip
+    assert (report.partitions, report.partitions_with_gaps) == (2, 1)
+    assert [(row["language"], row["read"], row["unroutable"]) for row in report.by_language] == [("es", 10, 0), ("nl", 7, 7)]
+    nothing = supply_report(coverage.iloc[:0], [])  # an empty warehouse and a source that routes every file
+    assert nothing.unroutable == [] and nothing.by_language == [] and nothing.figures["read"] == 0
 
 @pytest.fixture
 def resources(tmp_path, warehouse):

@@ -14,8 +14,9 @@ from asknews_assets.translation.articles import (
     ArticleTranslation,
     SourceArticle,
     failure_rows,
-    summarize,
+    partition_translation,
     translation_rows,
+    translation_stats,
 )
 from asknews_assets.translation.language_id import LanguageGuess, identify_language, normalize_language
 from asknews_assets.translation.languages import LanguageTokens, UnsupportedLanguage, language_tokens
@@ -170,7 +171,9 @@ def test_skip_gives_a_failure_with_a_reason_instead_of_english():
     assert failure_rows(partition, translations) == [
         {"country": "MX", "language": "es", "article_id": "a2", "reason": translations[1].failure}
     ]
-    assert summarize(rows, [WITH_ENGLISH, WITHOUT_ENGLISH], translations).counts["failed"] == 1
+    assert translation_stats(rows, [WITH_ENGLISH, WITHOUT_ENGLISH], translations).counts["failed"] == 1
+    written = partition_translation(partition, [WITH_ENGLISH, WITHOUT_ENGLISH], translations)
+    assert (written.rows, written.failures) == (rows, failure_rows(partition, translations))
 
 
 def test_missing_english_setting_from_the_environment(monkeypatch):
@@ -218,13 +221,16 @@ def test_rows_record_chrf_only_where_machine_and_source_english_both_exist():
     assert [r["language_matches"] for r in rows] == [True, True, False]
     assert rows[2]["detected_language"] == "en" and rows[0]["country"] == "MX"
 
-    summary = summarize(rows, articles, translations)
+    summary = translation_stats(rows, articles, translations)
     assert summary.counts == {
         "articles": 3, "translated": 3, "passed_through_english": 0, "source_provided": 2, "machine_translated": 1, "failed": 0,
     }  # fmt: skip
     assert summary.models == ["opus"] and summary.chrf_articles == 1
     assert summary.corpus_chrf == pytest.approx(rows[0]["chrf"], abs=0.01)
     assert [m["article_id"] for m in summary.language_mismatches] == ["a4"]
+    assert [(p["article_id"], p["translation_backend"]) for p in summary.preview] == [
+        ("a1", "source-provided"), ("a2", "ctranslate2"), ("a4", "source-provided"),
+    ]  # fmt: skip
 
     with pytest.raises(ValueError, match="one to one"):
         translation_rows(ES, articles, translations[::-1])

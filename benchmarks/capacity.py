@@ -44,17 +44,16 @@ import pandas as pd
 from asknews_assets import settings
 from asknews_assets.annotation import Document, annotate_with_gliner, annotate_with_spacy, load_spacy
 from asknews_assets.annotation.schema import load_entity_schema
-from asknews_assets.assets.ingest import INGEST_STATS_DDL, RAW_ARTICLES_DDL, REJECTS_DDL
 from asknews_assets.ingest.articles import article_rows, ingest_partition, reject_rows
 from asknews_assets.partitions import ArticlePartition
 from asknews_assets.resources.embeddings import SentenceTransformerEmbedder
 from asknews_assets.resources.ingest import FileNewsSource
 from asknews_assets.resources.translation import CTranslate2Translator, SourceProvidedTranslator
 from asknews_assets.warehouse.resource import Warehouse
-from asknews_assets.warehouse.storage import replace_partition
+from asknews_assets.warehouse import tables
 from asknews_assets.summaries import ArticleText, summarize_extractively
 from asknews_assets.summaries.prompt import summary_messages
-from asknews_assets.translation.articles import source_articles, summarize, translation_rows
+from asknews_assets.translation.articles import source_articles, translation_rows, translation_stats
 from asknews_assets.translation.models import prepare_model
 from asknews_assets.translation.segments import segment
 from benchmarks.soak import SoakSettings, generate_corpus
@@ -122,10 +121,10 @@ def ingest_cost(corpus: Path, database: Path) -> StepCost:
             keys = {"country": partition.country, "language": partition.language}
             stats = [{**keys, "read": result.read, "accepted": len(result.accepted), "rejected": len(result.rejected)}]
             with warehouse.get_connection() as conn:
-                replace_partition(conn, "raw_articles", RAW_ARTICLES_DDL, partition, article_rows(result.accepted))
+                tables.RAW_ARTICLES.replace_partition(conn, partition, article_rows(result.accepted))
                 rejects = [{**keys, **r} for r in reject_rows(result.rejected)]
-                replace_partition(conn, "raw_article_rejects", REJECTS_DDL, partition, rejects)
-                replace_partition(conn, "raw_ingest_stats", INGEST_STATS_DDL, partition, stats)
+                tables.RAW_ARTICLE_REJECTS.replace_partition(conn, partition, rejects)
+                tables.RAW_INGEST_STATS.replace_partition(conn, partition, stats)
 
     cost = measure("ingest (validate, dedupe, write DuckDB)", 1, ingest)
     per_partition = accepted // len(source.list_partitions())
@@ -147,7 +146,7 @@ def source_translation_cost(batches) -> StepCost:
     def translate() -> None:
         for partition, articles in batches:
             translations = translator.translate_articles(articles, partition.language)
-            summarize(translation_rows(partition, articles, translations), articles, translations)
+            translation_stats(translation_rows(partition, articles, translations), articles, translations)
 
     return measure("translation: source-provided + language check", sum(len(a) for _, a in batches), translate)
 

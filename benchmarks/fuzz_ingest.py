@@ -27,11 +27,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from asknews_assets.annotation.prompt import entities_problem
-from asknews_assets.assets.ingest import RAW_ARTICLES_DDL, REJECTS_DDL
 from asknews_assets.ingest.articles import IngestLimits, RejectReason, article_rows, ingest_partition, reject_rows
 from asknews_assets.partitions import ArticlePartition
 from asknews_assets.resources.ingest import FileNewsSource
-from asknews_assets.warehouse.storage import replace_partition
+from asknews_assets.warehouse import tables
 from asknews_assets.summaries.prompt import summary_problem
 from asknews_assets.topics.labeling import topic_label_problem
 from asknews_assets_tests.support.data.strategies import answers, jsonl_lines, parquet_tables
@@ -53,9 +52,9 @@ class Tally:
             result = ingest_partition(FileNewsSource(directory=str(root)).read_partition(MX_ES, LIMITS.max_record_bytes), MX_ES, LIMITS)
             conn = duckdb.connect()
             try:
-                replace_partition(conn, "raw_articles", RAW_ARTICLES_DDL, MX_ES, article_rows(result.accepted))
+                tables.RAW_ARTICLES.replace_partition(conn, MX_ES, article_rows(result.accepted))
                 rejects = [{"country": "MX", "language": "es", **r} for r in reject_rows(result.rejected)]
-                replace_partition(conn, "raw_article_rejects", REJECTS_DDL, MX_ES, rejects)
+                tables.RAW_ARTICLE_REJECTS.replace_partition(conn, MX_ES, rejects)
             finally:
                 conn.close()
         except Exception:  # noqa: BLE001: counted, that is the figure

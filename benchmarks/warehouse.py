@@ -31,11 +31,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from asknews_assets.assets.ingest import INGEST_STATS_DDL, RAW_ARTICLES_DDL, REJECTS_DDL
 from asknews_assets.ingest.articles import article_rows, ingest_partition, reject_rows
 from asknews_assets.resources.ingest import FileNewsSource
 from asknews_assets.warehouse.resource import Warehouse
-from asknews_assets.warehouse.storage import replace_partition
+from asknews_assets.warehouse import tables
 
 WRITERS = (1, 2, 4)
 ARTICLES_PER_PARTITION = 500
@@ -56,9 +55,9 @@ def prepare(folder: Path, partitions: int) -> list[Path]:
         keys = {"country": partition.country, "language": partition.language}
         stats = [{**keys, "read": result.read, "accepted": len(result.accepted), "rejected": len(result.rejected)}]
         rows = {
-            "raw_articles": article_rows(result.accepted),
-            "raw_article_rejects": [{**keys, **r} for r in reject_rows(result.rejected)],
-            "raw_ingest_stats": stats,
+            tables.RAW_ARTICLES: article_rows(result.accepted),
+            tables.RAW_ARTICLE_REJECTS: [{**keys, **r} for r in reject_rows(result.rejected)],
+            tables.RAW_INGEST_STATS: stats,
         }
         path = folder / f"{partition.country}_{partition.language}.pickle"
         path.write_bytes(pickle.dumps((partition, rows)))
@@ -81,7 +80,6 @@ def _writer(warehouse_fields: dict, payloads: list[Path], barrier, results) -> N
     work = [pickle.loads(path.read_bytes()) for path in payloads]
     counter = _ConflictCounter()
     logging.getLogger("dagster").addHandler(counter)
-    ddl = {"raw_articles": RAW_ARTICLES_DDL, "raw_article_rejects": REJECTS_DDL, "raw_ingest_stats": INGEST_STATS_DDL}
     with warehouse.get_connection():  # extensions loaded and catalog attached once before timing, like a warm worker
         pass
     barrier.wait()
@@ -89,7 +87,7 @@ def _writer(warehouse_fields: dict, payloads: list[Path], barrier, results) -> N
     for partition, rows in work:
         with warehouse.get_connection() as conn:
             for table, table_rows in rows.items():
-                replace_partition(conn, table, ddl[table], partition, table_rows)
+                table.replace_partition(conn, partition, table_rows)
     results.put((time.perf_counter() - started, counter.count))
 
 
@@ -122,10 +120,10 @@ def _check(warehouse: Warehouse, payloads: list[Path]) -> bool:
     expected = {}
     for path in payloads:
         partition, rows = pickle.loads(path.read_bytes())
-        expected[str(partition)] = len(rows["raw_articles"])
+        expected[str(partition)] = len(rows[tables.RAW_ARTICLES])
     with warehouse.get_connection() as conn:
-        found = dict(conn.execute("SELECT language || '-' || country, count(*) FROM raw_articles GROUP BY 1").fetchall())
-        distinct = conn.execute("SELECT count(DISTINCT (country, language, article_id)) FROM raw_articles").fetchone()[0]
+        found = dict(conn.execute(f"SELECT language || '-' || country, count(*) FROM {tables.RAW_ARTICLES} GROUP BY 1").fetchall())
+        distinct = conn.execute(f"SELECT count(DISTINCT (country, language, article_id)) FROM {tables.RAW_ARTICLES}").fetchone()[0]
     return found == expected and distinct == sum(expected.values())
 
 
@@ -141,7 +139,7 @@ def run(quick: bool = False) -> list[dict]:
         folder = Path(scratch)
         folder.chmod(0o755)  # the server runs as an unprivileged user when this runs as root
         payloads = prepare(folder, partitions)
-        articles = sum(len(pickle.loads(p.read_bytes())[1]["raw_articles"]) for p in payloads)
+        articles = sum(len(pickle.loads(p.read_bytes())[1][tables.RAW_ARTICLES]) for p in payloads)
         with postgres_server(folder / "postgres", bin_dir) as server:
             # The best of `rounds` rounds, backends and writer counts interleaved within each round so
             # that load from other processes falls on all alike; every measurement on fresh, empty storage.

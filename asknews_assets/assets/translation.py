@@ -2,28 +2,18 @@
 
 from typing import Optional
 
-from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 from pydantic import Field
 
 from asknews_assets.metadata import column_schema, table_preview
 from asknews_assets.partitions import article_backfill_policy, article_partitions, partitions_of
-from asknews_assets.settings import MISSING_ENGLISH_CHOICES
 from asknews_assets.resources.translation import Translator
+from asknews_assets.settings import MISSING_ENGLISH_CHOICES
+from asknews_assets.translation.articles import partition_translation, source_articles, translation_stats
+from asknews_assets.warehouse import tables
 from asknews_assets.warehouse.resource import Warehouse
-from asknews_assets.warehouse.storage import read_partition, replace_partition
-from asknews_assets.translation.articles import failure_rows, source_articles, summarize, translation_rows
 
-TRANSLATED_ARTICLES_DDL = """
-    country VARCHAR NOT NULL, language VARCHAR NOT NULL, article_id VARCHAR NOT NULL,
-    title_en VARCHAR, text_en VARCHAR, translation_backend VARCHAR, translation_model VARCHAR,
-    chrf DOUBLE, detected_language VARCHAR, language_confidence DOUBLE, language_matches BOOLEAN
-"""
-
-TRANSLATION_FAILURES_DDL = """
-    country VARCHAR NOT NULL, language VARCHAR NOT NULL, article_id VARCHAR NOT NULL, reason VARCHAR
-"""
-
-TRANSLATED_ARTICLES = AssetKey("translated_articles")
+INPUTS = tables.Inputs(tables.RAW_ARTICLES)
 
 
 class TranslatedArticlesConfig(Config):
@@ -44,7 +34,7 @@ class TranslatedArticlesConfig(Config):
     partitions_def=article_partitions,
     backfill_policy=article_backfill_policy,
     group_name="translation",
-    deps=[AssetKey("raw_articles")],
+    deps=INPUTS.deps,
     kinds={"duckdb", "ctranslate2", "python"},
     tags={"stage": "translation"},
     code_version="2",
@@ -67,42 +57,39 @@ def translated_articles(
         raise ValueError(f"missing_english must be one of {MISSING_ENGLISH_CHOICES}, not {config.missing_english!r}")
     all_rows, all_articles, all_translations = [], [], []
     for partition in partitions_of(context):
-        with warehouse.get_connection() as conn:
-            articles = source_articles(read_partition(conn, "raw_articles", partition))
+        with INPUTS.open(warehouse) as conn:
+            articles = source_articles(tables.RAW_ARTICLES.read_partition(conn, partition))
         translations = translator.translate_articles(
             articles, partition.language, machine_translate_all=config.measure_chrf, missing_english=config.missing_english
         )
-        rows = translation_rows(partition, articles, translations)
-        failures = failure_rows(partition, translations)
+        translated = partition_translation(partition, articles, translations)
         with warehouse.get_connection() as conn:
-            replace_partition(conn, "translated_articles", TRANSLATED_ARTICLES_DDL, partition, rows)
-            replace_partition(conn, "translation_failures", TRANSLATION_FAILURES_DDL, partition, failures)
-        if failures:
-            context.log.info(f"{partition}: {len(failures)} article(s) without English, recorded in translation_failures")
-        all_rows += rows
+            tables.TRANSLATED_ARTICLES.replace_partition(conn, partition, translated.rows)
+            tables.TRANSLATION_FAILURES.replace_partition(conn, partition, translated.failures)
+        if translated.failures:
+            context.log.info(
+                f"{partition}: {len(translated.failures)} article(s) without English, recorded in {tables.TRANSLATION_FAILURES}"
+            )
+        all_rows += translated.rows
         all_articles += articles
         all_translations += translations
-    summary = summarize(all_rows, all_articles, all_translations)
+    stats = translation_stats(all_rows, all_articles, all_translations)
 
-    preview = [
-        {k: r[k] for k in ("country", "language", "article_id", "translation_backend", "detected_language", "title_en")}
-        for r in all_rows
-    ]
     metadata = {
         "dagster/row_count": len(all_rows),
-        "dagster/column_schema": column_schema(TRANSLATED_ARTICLES_DDL),
-        "dagster/table_name": "translated_articles",
-        **summary.counts,
+        "dagster/column_schema": column_schema(tables.TRANSLATED_ARTICLES.ddl),
+        "dagster/table_name": tables.TRANSLATED_ARTICLES.name,
+        **stats.counts,
         "backend": translator.backend,
-        "models": ", ".join(summary.models) or "none",
-        "chrf_articles": summary.chrf_articles,
-        "language_mismatches": len(summary.language_mismatches),
-        "failures_table": "translation_failures",
+        "models": ", ".join(stats.models) or "none",
+        "chrf_articles": stats.chrf_articles,
+        "language_mismatches": len(stats.language_mismatches),
+        "failures_table": tables.TRANSLATION_FAILURES.name,
         "warehouse": MetadataValue.path(str(warehouse.database)),
-        "preview": table_preview(preview),
+        "preview": table_preview(stats.preview),
     }
-    if summary.corpus_chrf is not None:
-        metadata["corpus_chrf"] = MetadataValue.float(round(summary.corpus_chrf, 2))
-    if summary.language_mismatches:
-        metadata["mismatched_languages"] = table_preview(summary.language_mismatches, max_rows=50)
+    if stats.corpus_chrf is not None:
+        metadata["corpus_chrf"] = MetadataValue.float(round(stats.corpus_chrf, 2))
+    if stats.language_mismatches:
+        metadata["mismatched_languages"] = table_preview(stats.language_mismatches, max_rows=50)
     return MaterializeResult(metadata=metadata)

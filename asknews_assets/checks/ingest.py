@@ -6,15 +6,15 @@ Both check the partitions the run materialises only: a partition run does not re
 
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, asset_check
 
-from asknews_assets.assets.ingest import RAW_ARTICLES, cross_partition_id_collisions
 from asknews_assets.checks import check_each_partition
 from asknews_assets.partitions import ArticlePartition, article_partitions
+from asknews_assets.warehouse import tables
+from asknews_assets.warehouse.readers import cross_partition_id_collisions
 from asknews_assets.warehouse.resource import Warehouse
-from asknews_assets.warehouse.storage import table_exists
 
 
 @asset_check(
-    asset=RAW_ARTICLES,
+    asset=tables.RAW_ARTICLES.key,
     partitions_def=article_partitions,
     blocking=True,
     description="accepted + rejected = read, and the partition holds what was accepted",
@@ -26,20 +26,20 @@ def raw_articles_accounted(context: AssetCheckExecutionContext, warehouse: Wareh
 def partition_accounting(warehouse: Warehouse, partition: ArticlePartition) -> AssetCheckResult:
     """The raw_articles_accounted result for one partition."""
     with warehouse.get_connection() as conn:
-        if not table_exists(conn, "raw_ingest_stats"):
-            return AssetCheckResult(passed=False, metadata={"error": "raw_ingest_stats does not exist"})
+        if not tables.RAW_INGEST_STATS.exists(conn):
+            return AssetCheckResult(passed=False, metadata={"error": f"{tables.RAW_INGEST_STATS} does not exist"})
         counts = conn.execute(
-            """
+            f"""
             SELECT s.country, s.language, s.read, s.accepted, s.rejected,
-                   (SELECT count(*) FROM raw_articles a WHERE a.country = s.country AND a.language = s.language) AS stored,
-                   (SELECT count(*) FROM raw_article_rejects r WHERE r.country = s.country AND r.language = s.language) AS stored_rejects
-            FROM raw_ingest_stats s
+                   (SELECT count(*) FROM {tables.RAW_ARTICLES} a WHERE a.country = s.country AND a.language = s.language) AS stored,
+                   (SELECT count(*) FROM {tables.RAW_ARTICLE_REJECTS} r WHERE r.country = s.country AND r.language = s.language) AS stored_rejects
+            FROM {tables.RAW_INGEST_STATS} s
             WHERE s.country = $country AND s.language = $language
             """,
             {"country": partition.country, "language": partition.language},
         ).df()
     if counts.empty:
-        return AssetCheckResult(passed=False, metadata={"error": f"raw_ingest_stats holds no row for {partition}"})
+        return AssetCheckResult(passed=False, metadata={"error": f"{tables.RAW_INGEST_STATS} holds no row for {partition}"})
     row = {k: int(v) for k, v in counts.iloc[0].items() if k not in ("country", "language")}
     passed = row["read"] == row["accepted"] + row["rejected"] and (row["stored"], row["stored_rejects"]) == (
         row["accepted"], row["rejected"]
@@ -48,7 +48,7 @@ def partition_accounting(warehouse: Warehouse, partition: ArticlePartition) -> A
 
 
 @asset_check(
-    asset=RAW_ARTICLES,
+    asset=tables.RAW_ARTICLES.key,
     partitions_def=article_partitions,
     blocking=True,
     description="no duplicate id, canonical URL or text within the partition",
@@ -60,11 +60,11 @@ def raw_articles_unique(context: AssetCheckExecutionContext, warehouse: Warehous
 def partition_uniqueness(warehouse: Warehouse, partition: ArticlePartition) -> AssetCheckResult:
     """The raw_articles_unique result for one partition."""
     with warehouse.get_connection() as conn:
-        if not table_exists(conn, "raw_articles"):
-            return AssetCheckResult(passed=False, metadata={"error": "raw_articles does not exist"})
+        if not tables.RAW_ARTICLES.exists(conn):
+            return AssetCheckResult(passed=False, metadata={"error": f"{tables.RAW_ARTICLES} does not exist"})
         counts = {
             column: conn.execute(
-                f"SELECT count(*) FROM (SELECT {column} FROM raw_articles WHERE country = ? AND language = ?"
+                f"SELECT count(*) FROM (SELECT {column} FROM {tables.RAW_ARTICLES} WHERE country = ? AND language = ?"
                 f" GROUP BY ALL HAVING count(*) > 1)",
                 [partition.country, partition.language],
             ).fetchone()[0]
@@ -78,7 +78,7 @@ def partition_uniqueness(warehouse: Warehouse, partition: ArticlePartition) -> A
 
 
 @asset_check(
-    asset=RAW_ARTICLES,
+    asset=tables.RAW_ARTICLES.key,
     blocking=True,
     description="an article id names one article: no id in two partitions (the dataset-wide assets key by it)",
 )

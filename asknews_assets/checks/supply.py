@@ -3,32 +3,33 @@ partial build is explicitly accepted (then the gaps are a warning, still listed)
 
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, asset_check
 
-from asknews_assets.assets.supply import ARTICLE_SUPPLY
-from asknews_assets.supply import COMPLETE
 from asknews_assets.metadata import md
+from asknews_assets.releases import latest_materialization
+from asknews_assets.supply import COMPLETE
+from asknews_assets.warehouse import tables
 from asknews_assets.warehouse.resource import Warehouse
-from asknews_assets.warehouse.storage import table_exists
 
 
 @asset_check(
-    asset=ARTICLE_SUPPLY,
+    asset=tables.STAGE_COVERAGE.key,
     blocking=True,
     description="every ingested partition reached every stage, none stale, every accepted article passed on or"
     " recorded as failed (a WARN instead when the partial build is accepted: ASKNEWS_ACCEPT_PARTIAL_BUILD)",
 )
 def article_supply_complete(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
-    event = context.instance.get_latest_materialization_event(ARTICLE_SUPPLY)
-    metadata = event.asset_materialization.metadata if event and event.asset_materialization else {}
-    accepted_partial = bool(metadata["partial_build_accepted"].value) if "partial_build_accepted" in metadata else False
+    latest = latest_materialization(context.instance, tables.STAGE_COVERAGE.key)
+    accepted_partial = bool(latest.metadata.get("partial_build_accepted", False)) if latest else False
     with warehouse.get_connection() as conn:
-        if not table_exists(conn, "stage_coverage"):
-            return AssetCheckResult(passed=False, metadata={"error": "stage_coverage does not exist: materialise article_supply"})
-        coverage = conn.execute("SELECT * FROM stage_coverage ORDER BY language, country").df()
-        unroutable = conn.execute("SELECT count(*) FROM source_unroutable").fetchone()[0] if table_exists(conn, "source_unroutable") else 0
+        if not tables.STAGE_COVERAGE.exists(conn):
+            return AssetCheckResult(
+                passed=False, metadata={"error": f"{tables.STAGE_COVERAGE} does not exist: materialise {tables.STAGE_COVERAGE.asset}"}
+            )
+        coverage = tables.STAGE_COVERAGE.read(conn, order_by="language, country")
+        unroutable = len(tables.SOURCE_UNROUTABLE.read(conn))
     gaps = coverage[coverage["status"] != COMPLETE]
     if coverage.empty:
         problem = "no partition has been ingested" + (
-            f": the source's {unroutable} files are all outside the platform's languages or layout (source_unroutable)"
+            f": the source's {unroutable} files are all outside the platform's languages or layout ({tables.SOURCE_UNROUTABLE})"
             if unroutable
             else ""
         )

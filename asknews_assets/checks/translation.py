@@ -5,18 +5,17 @@ Both check the partitions the run materialises only.
 
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, MetadataValue, asset_check
 
-from asknews_assets.assets.translation import TRANSLATED_ARTICLES
-from asknews_assets.metadata import md
 from asknews_assets.checks import check_each_partition
+from asknews_assets.metadata import md
 from asknews_assets.partitions import ArticlePartition, article_partitions
+from asknews_assets.warehouse import tables
 from asknews_assets.warehouse.resource import Warehouse
-from asknews_assets.warehouse.storage import table_exists
 
 MAX_LISTED = 50
 
 
 @asset_check(
-    asset=TRANSLATED_ARTICLES,
+    asset=tables.TRANSLATED_ARTICLES.key,
     partitions_def=article_partitions,
     description="py3langid identifies the declared language in every original text (mismatches are kept, not dropped)",
 )
@@ -30,15 +29,15 @@ def language_matches(warehouse: Warehouse, partition: ArticlePartition) -> Asset
     """The translated_articles_language_matches result for one partition."""
     where = [partition.country, partition.language]
     with warehouse.get_connection() as conn:
-        if not table_exists(conn, "translated_articles"):
-            return AssetCheckResult(passed=False, metadata={"error": "translated_articles does not exist"})
+        if not tables.TRANSLATED_ARTICLES.exists(conn):
+            return AssetCheckResult(passed=False, metadata={"error": f"{tables.TRANSLATED_ARTICLES} does not exist"})
         checked = conn.execute(
-            "SELECT count(*) FROM translated_articles WHERE country = ? AND language = ?", where
+            f"SELECT count(*) FROM {tables.TRANSLATED_ARTICLES} WHERE country = ? AND language = ?", where
         ).fetchone()[0]
         mismatches = conn.execute(
-            """
+            f"""
             SELECT article_id, detected_language, round(language_confidence, 3) AS confidence
-            FROM translated_articles WHERE country = ? AND language = ? AND NOT language_matches
+            FROM {tables.TRANSLATED_ARTICLES} WHERE country = ? AND language = ? AND NOT language_matches
             ORDER BY article_id
             """,
             where,
@@ -57,7 +56,7 @@ def language_matches(warehouse: Warehouse, partition: ArticlePartition) -> Asset
 
 
 @asset_check(
-    asset=TRANSLATED_ARTICLES,
+    asset=tables.TRANSLATED_ARTICLES.key,
     partitions_def=article_partitions,
     description="every raw article of the partition has a non-empty English text or is recorded as a"
     " translation failure with its reason",
@@ -69,11 +68,11 @@ def translated_articles_complete(context: AssetCheckExecutionContext, warehouse:
 def translations_complete(warehouse: Warehouse, partition: ArticlePartition) -> AssetCheckResult:
     """The translated_articles_complete result for one partition."""
     with warehouse.get_connection() as conn:
-        if not table_exists(conn, "translated_articles") or not table_exists(conn, "raw_articles"):
+        if not tables.TRANSLATED_ARTICLES.exists(conn) or not tables.RAW_ARTICLES.exists(conn):
             return AssetCheckResult(
-                passed=False, metadata={"error": "translated_articles or raw_articles does not exist"}
+                passed=False, metadata={"error": f"{tables.TRANSLATED_ARTICLES} or {tables.RAW_ARTICLES} does not exist"}
             )
-        failures = "translation_failures" if table_exists(conn, "translation_failures") else None
+        failures = tables.TRANSLATION_FAILURES if tables.TRANSLATION_FAILURES.exists(conn) else None
         recorded = (
             f"AND NOT EXISTS (SELECT 1 FROM {failures} f WHERE f.country = r.country AND f.language = r.language"
             " AND f.article_id = r.article_id)"
@@ -83,8 +82,8 @@ def translations_complete(warehouse: Warehouse, partition: ArticlePartition) -> 
         untranslated = conn.execute(
             f"""
             SELECT r.article_id
-            FROM raw_articles r
-            LEFT JOIN translated_articles t USING (country, language, article_id)
+            FROM {tables.RAW_ARTICLES} r
+            LEFT JOIN {tables.TRANSLATED_ARTICLES} t USING (country, language, article_id)
             WHERE r.country = ? AND r.language = ? AND coalesce(trim(t.text_en), '') = '' {recorded}
             ORDER BY ALL
             """,

@@ -10,8 +10,6 @@ again when the UI starts.
 import json
 
 from dagster import (
-    AssetKey,
-    AssetRecordsFilter,
     DagsterInstance,
     RunRequest,
     SensorEvaluationContext,
@@ -19,14 +17,16 @@ from dagster import (
     sensor,
 )
 
-from asknews_assets.assets.ingest import FINGERPRINTS, RAW_ARTICLES
+from asknews_assets.ingest.partition import FINGERPRINTS
 from asknews_assets.jobs import article_partition_job
 from asknews_assets.partitions import article_partitions
+from asknews_assets.releases import latest_materialization
 from asknews_assets.resources.ingest import NewsSource, Unroutable
 from asknews_assets.sensors import default_status
+from asknews_assets.warehouse import tables
 
 # The last asset of article_partition_job: a pair is done when it was materialised after raw_articles.
-LAST_STAGE = AssetKey("article_embeddings")
+LAST_STAGE = tables.ARTICLE_EMBEDDINGS.key
 
 
 def plan_discovery(
@@ -42,21 +42,13 @@ def plan_discovery(
     return new_partitions, to_run
 
 
-def _latest(instance: DagsterInstance, asset_key: AssetKey, partition: str):
-    records = instance.fetch_materializations(
-        AssetRecordsFilter(asset_key=asset_key, asset_partitions=[partition]), limit=1
-    ).records
-    return records[0] if records else None
-
-
 def materialised_fingerprint(instance: DagsterInstance, partition: str) -> str | None:
     """The source fingerprint the partition's complete chain was materialised from, if it was."""
-    raw = _latest(instance, RAW_ARTICLES, partition)
-    last = _latest(instance, LAST_STAGE, partition)
+    raw = latest_materialization(instance, tables.RAW_ARTICLES.key, partition)
+    last = latest_materialization(instance, LAST_STAGE, partition)
     if raw is None or last is None or last.storage_id < raw.storage_id:
         return None
-    recorded = raw.asset_materialization.metadata.get(FINGERPRINTS) if raw.asset_materialization else None
-    fingerprints = getattr(recorded, "value", None)
+    fingerprints = raw.metadata.get(FINGERPRINTS)
     return fingerprints.get(partition) if isinstance(fingerprints, dict) else None
 
 

@@ -124,20 +124,44 @@ def failure_rows(partition: ArticlePartition, translations: Sequence[ArticleTran
 
 
 @dataclass(frozen=True)
-class TranslationSummary:
+class PartitionTranslation:
+    """A partition's rows of translated_articles and of translation_failures."""
+
+    rows: list[dict[str, Any]]
+    failures: list[dict[str, Any]]
+
+
+def partition_translation(
+    partition: ArticlePartition, articles: Sequence[SourceArticle], translations: Sequence[ArticleTranslation]
+) -> PartitionTranslation:
+    """The rows to write for one partition: an English row per translated article, a failure row
+    (with the reason) per article that got none."""
+    return PartitionTranslation(translation_rows(partition, articles, translations), failure_rows(partition, translations))
+
+
+PREVIEW_COLUMNS = ("country", "language", "article_id", "translation_backend", "detected_language", "title_en")
+
+
+@dataclass(frozen=True)
+class TranslationStats:
+    """The figures translated_articles reports: how each article got its English, by which models,
+    chrF where measurable, and the articles whose identified language is not the declared one."""
+
     counts: dict[str, int]
     models: list[str]
     corpus_chrf: float | None
     chrf_articles: int
     language_mismatches: list[dict[str, Any]]
+    preview: list[dict[str, Any]]
 
 
-def summarize(
+def translation_stats(
     rows: Sequence[dict[str, Any]], articles: Sequence[SourceArticle], translations: Sequence[ArticleTranslation]
-) -> TranslationSummary:
+) -> TranslationStats:
+    """Statistics over translated_articles `rows` made from `articles` and their `translations`."""
     backends = Counter(row["translation_backend"] for row in rows)
     compared = [pair for a, t in zip(articles, translations) if (pair := _chrf_pair(a, t))]
-    return TranslationSummary(
+    return TranslationStats(
         counts={
             "articles": len(articles),
             "translated": len(rows) - backends[PASSTHROUGH],
@@ -154,4 +178,5 @@ def summarize(
             for row in rows
             if not row["language_matches"]
         ],
+        preview=[{k: row[k] for k in PREVIEW_COLUMNS} for row in rows],
     )
