@@ -19,7 +19,7 @@ from dagster import AssetCheckSeverity, DagsterInstance, Definitions
 
 from asknews_assets import settings
 from asknews_assets.partitions import ArticlePartition, article_partitions
-from asknews_assets.warehouse.storage import table_exists
+from asknews_assets.warehouse import tables
 
 # Jobs that follow the per-partition ones, in graph order, with their partition (None: unpartitioned).
 # The demo fine-tunes the small variant only; the publication sensor would launch the publish jobs
@@ -183,11 +183,11 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"\nDone in {time.monotonic() - started:.0f}s.")
     with defs.resources["warehouse"].get_connection() as conn:
-        if table_exists(conn, "raw_ingest_stats"):  # absent when no partition got as far as ingestion
+        if tables.RAW_INGEST_STATS.exists(conn):  # absent when no partition got as far as ingestion
             totals = conn.execute(
-                "SELECT sum(read), sum(accepted), sum(rejected), count(DISTINCT language), count(DISTINCT country) FROM raw_ingest_stats"
+                f"SELECT sum(read), sum(accepted), sum(rejected), count(DISTINCT language), count(DISTINCT country) FROM {tables.RAW_INGEST_STATS}"
             ).fetchone()
-            reasons = conn.execute("SELECT reason, count(*) FROM raw_article_rejects GROUP BY reason ORDER BY 2 DESC").fetchall()
+            reasons = conn.execute(f"SELECT reason, count(*) FROM {tables.RAW_ARTICLE_REJECTS} GROUP BY reason ORDER BY 2 DESC").fetchall()
             print(
                 f"Articles read {totals[0]}, accepted {totals[1]}, rejected {totals[2]}, unroutable"
                 f" {sum(u.records for u in unroutable)}; {totals[3]} languages, {totals[4]} countries"

@@ -29,6 +29,7 @@ from pathlib import Path
 import duckdb
 
 from asknews_assets.settings import PROJECT_ROOT
+from asknews_assets.warehouse import tables
 
 IN_DEFAULT_SUITE = False
 MARKER = re.compile(r"\[\+\s*\d[\d,.]*\s*char", re.IGNORECASE)
@@ -80,18 +81,18 @@ def run_feed(
         with DagsterInstance.from_config(str(home)) as instance:
             coverage = stage_coverage(conn, materialized_partitions(instance))
         failures = {
-            "rejected": dict(_query(conn, "SELECT reason, count(*) FROM raw_article_rejects GROUP BY 1 ORDER BY 2 DESC")),
-            "translation": dict(_query(conn, "SELECT reason, count(*) FROM translation_failures GROUP BY 1 ORDER BY 2 DESC")),
-            "summary": dict(_query(conn, "SELECT reason, count(*) FROM article_summary_failures GROUP BY 1 ORDER BY 2 DESC")),
-            "annotation": dict(_query(conn, "SELECT reason, count(*) FROM annotation_failures GROUP BY 1 ORDER BY 2 DESC")),
+            "rejected": dict(_query(conn, f"SELECT reason, count(*) FROM {tables.RAW_ARTICLE_REJECTS} GROUP BY 1 ORDER BY 2 DESC")),
+            "translation": dict(_query(conn, f"SELECT reason, count(*) FROM {tables.TRANSLATION_FAILURES} GROUP BY 1 ORDER BY 2 DESC")),
+            "summary": dict(_query(conn, f"SELECT reason, count(*) FROM {tables.ARTICLE_SUMMARY_FAILURES} GROUP BY 1 ORDER BY 2 DESC")),
+            "annotation": dict(_query(conn, f"SELECT reason, count(*) FROM {tables.ANNOTATION_FAILURES} GROUP BY 1 ORDER BY 2 DESC")),
         }
-        unroutable = _query(conn, "SELECT count(*), coalesce(sum(records), 0) FROM source_unroutable")
+        unroutable = _query(conn, f"SELECT count(*), coalesce(sum(records), 0) FROM {tables.SOURCE_UNROUTABLE}")
         markers = {
-            "raw texts": _query(conn, "SELECT count(*) FROM raw_articles WHERE regexp_matches(text, '\\[\\+\\s*\\d[\\d,.]*\\s*char')"),
-            "summaries": _query(conn, "SELECT count(*) FROM article_summaries WHERE regexp_matches(summary, '\\[\\+\\s*\\d[\\d,.]*\\s*char')"),
-            "topic keywords": _query(conn, "SELECT count(*) FROM topics WHERE list_contains(keywords, 'chars')"),
+            "raw texts": _query(conn, f"SELECT count(*) FROM {tables.RAW_ARTICLES} WHERE regexp_matches(text, '\\[\\+\\s*\\d[\\d,.]*\\s*char')"),
+            "summaries": _query(conn, f"SELECT count(*) FROM {tables.ARTICLE_SUMMARIES} WHERE regexp_matches(summary, '\\[\\+\\s*\\d[\\d,.]*\\s*char')"),
+            "topic keywords": _query(conn, f"SELECT count(*) FROM {tables.TOPICS} WHERE list_contains(keywords, 'chars')"),
         }
-        artefacts = dict(_query(conn, "SELECT a, count(*) FROM (SELECT unnest(artefacts) AS a FROM raw_articles) GROUP BY 1 ORDER BY 1"))
+        artefacts = dict(_query(conn, f"SELECT a, count(*) FROM (SELECT unnest(artefacts) AS a FROM {tables.RAW_ARTICLES}) GROUP BY 1 ORDER BY 1"))
     finally:
         conn.close()
     cards = sorted((data / "publish").glob("**/README.md")) if (data / "publish").is_dir() else []

@@ -51,6 +51,7 @@ from pathlib import Path
 from dagster import DagsterInstance, DagsterRun, DagsterRunStatus, RunsFilter
 
 from asknews_assets.resources.summaries import LLMSummarizer
+from asknews_assets.warehouse import tables
 from asknews_assets.warehouse.resource import Warehouse
 from asknews_assets.settings import PROJECT_ROOT
 from asknews_assets.summaries.prompt import summary_messages
@@ -237,32 +238,32 @@ def check_warehouse(warehouse: Warehouse, manifest: dict) -> dict:
         per_partition = {
             f"{language}-{country}": {"lines": read, "accepted": accepted, "rejected": {}}
             for country, language, read, accepted in conn.execute(
-                "SELECT country, language, read, accepted FROM raw_ingest_stats"
+                f"SELECT country, language, read, accepted FROM {tables.RAW_INGEST_STATS}"
             ).fetchall()
         }
         for country, language, reason, count in conn.execute(
-            "SELECT country, language, reason, count(*) FROM raw_article_rejects GROUP BY ALL ORDER BY ALL"
+            f"SELECT country, language, reason, count(*) FROM {tables.RAW_ARTICLE_REJECTS} GROUP BY ALL ORDER BY ALL"
         ).fetchall():
             per_partition[f"{language}-{country}"]["rejected"][reason] = count
-        accepted_rows = scalar("SELECT count(*) FROM raw_articles")
-        rejected = dict(conn.execute("SELECT reason, count(*) FROM raw_article_rejects GROUP BY 1 ORDER BY 1").fetchall())
+        accepted_rows = scalar(f"SELECT count(*) FROM {tables.RAW_ARTICLES}")
+        rejected = dict(conn.execute(f"SELECT reason, count(*) FROM {tables.RAW_ARTICLE_REJECTS} GROUP BY 1 ORDER BY 1").fetchall())
         # Every translated article has exactly one outcome, and every outcome is a translated article.
         unaccounted = scalar(
-            """
+            f"""
             WITH outcomes AS (
-                SELECT country, language, article_id FROM article_summaries
-                UNION ALL SELECT country, language, article_id FROM article_summary_failures
+                SELECT country, language, article_id FROM {tables.ARTICLE_SUMMARIES}
+                UNION ALL SELECT country, language, article_id FROM {tables.ARTICLE_SUMMARY_FAILURES}
             ), counted AS (
                 SELECT count(o.article_id) AS outcomes, bool_or(t.article_id IS NOT NULL) AS translated
-                FROM outcomes o FULL JOIN translated_articles t USING (country, language, article_id)
+                FROM outcomes o FULL JOIN {tables.TRANSLATED_ARTICLES} t USING (country, language, article_id)
                 GROUP BY country, language, article_id
             )
             SELECT count(*) FROM counted WHERE outcomes != 1 OR NOT translated
             """
         )
         failed = conn.execute(
-            "SELECT f.reason, t.title_en, t.text_en FROM article_summary_failures f"
-            " JOIN translated_articles t USING (country, language, article_id)"
+            f"SELECT f.reason, t.title_en, t.text_en FROM {tables.ARTICLE_SUMMARY_FAILURES} f"
+            f" JOIN {tables.TRANSLATED_ARTICLES} t USING (country, language, article_id)"
         ).fetchall()
         figures = {
             "lines": sum(p["lines"] for p in per_partition.values()),
@@ -271,8 +272,8 @@ def check_warehouse(warehouse: Warehouse, manifest: dict) -> dict:
             "partitions_off_manifest": sorted(
                 key for key, expected in manifest["per_partition"].items() if per_partition.get(key) != expected
             ),
-            "translated": scalar("SELECT count(*) FROM translated_articles"),
-            "summarised": scalar("SELECT count(*) FROM article_summaries"),
+            "translated": scalar(f"SELECT count(*) FROM {tables.TRANSLATED_ARTICLES}"),
+            "summarised": scalar(f"SELECT count(*) FROM {tables.ARTICLE_SUMMARIES}"),
             "failed": dict(Counter(reason for reason, _, _ in failed).most_common()),
             "failed_prompts": {_prompt_digest(title, text) for _, title, text in failed},
             "unaccounted": unaccounted,
@@ -280,8 +281,8 @@ def check_warehouse(warehouse: Warehouse, manifest: dict) -> dict:
                 table: scalar(f"SELECT count(*) - count(DISTINCT ({key})) FROM {table}")
                 for table, key in UNIQUE_KEYS.items()
             },
-            "client_calls": scalar("SELECT sum(new_calls) FROM article_summary_stats"),
-            "cache_hits": scalar("SELECT sum(cache_hits) FROM article_summary_stats"),
+            "client_calls": scalar(f"SELECT sum(new_calls) FROM {tables.ARTICLE_SUMMARY_STATS}"),
+            "cache_hits": scalar(f"SELECT sum(cache_hits) FROM {tables.ARTICLE_SUMMARY_STATS}"),
         }
     return figures
 

@@ -10,7 +10,7 @@ Typical use in a resource (an `LLMBackend`)::
 Every completion is either usable text or a failure reason; see `client` and `cache`.
 """
 
-from asknews_assets.llm.cache import LLM_CACHE_TABLE, LLMCache, complete_many_cached
+from asknews_assets.llm.cache import LLMCache, complete_many_cached
 from asknews_assets.llm.client import (
     ChatClient,
     ChatRequest,
@@ -22,7 +22,6 @@ from asknews_assets.llm.endpoint import ChatEndpoint, endpoint_from_settings
 from asknews_assets.llm.resource import LLMBackend
 
 __all__ = [
-    "LLM_CACHE_TABLE",
     "ChatClient",
     "ChatEndpoint",
     "ChatRequest",

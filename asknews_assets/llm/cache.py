@@ -24,13 +24,9 @@ import duckdb
 import pandas as pd
 
 from asknews_assets.llm.client import ChatClient, ChatRequest, Completion, Validator
-from asknews_assets.warehouse.storage import table_exists, write_transaction
+from asknews_assets.warehouse.storage import write_transaction
+from asknews_assets.warehouse.tables import LLM_CACHE
 
-LLM_CACHE_TABLE = "llm_cache"
-LLM_CACHE_DDL = """
-    model VARCHAR NOT NULL, prompt_version VARCHAR NOT NULL, input_hash VARCHAR NOT NULL,
-    answer VARCHAR NOT NULL, attempts INTEGER, created_at TIMESTAMPTZ
-"""
 
 Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
 
@@ -47,12 +43,12 @@ class LLMCache:
         if wanted.empty:
             return {}
         with self._connect() as conn:
-            if not table_exists(conn, LLM_CACHE_TABLE):
+            if not LLM_CACHE.exists(conn):
                 return {}
             conn.register("_wanted", wanted)
             try:
                 rows = conn.execute(
-                    f"SELECT c.input_hash, c.answer FROM {LLM_CACHE_TABLE} c JOIN _wanted w USING (input_hash)"
+                    f"SELECT c.input_hash, c.answer FROM {LLM_CACHE} c JOIN _wanted w USING (input_hash)"
                     " WHERE c.model = ? AND c.prompt_version = ?",
                     [model, prompt_version],
                 ).fetchall()
@@ -80,18 +76,18 @@ class LLMCache:
             return
 
         def work(conn: duckdb.DuckDBPyConnection) -> None:
-            conn.execute(f"CREATE TABLE IF NOT EXISTS {LLM_CACHE_TABLE} ({LLM_CACHE_DDL})")
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {LLM_CACHE} ({LLM_CACHE.ddl})")
             conn.execute(
-                f"DELETE FROM {LLM_CACHE_TABLE} WHERE model = ? AND prompt_version = ?"
+                f"DELETE FROM {LLM_CACHE} WHERE model = ? AND prompt_version = ?"
                 " AND input_hash IN (SELECT input_hash FROM _answers)",
                 [model, prompt_version],
             )
-            conn.execute(f"INSERT INTO {LLM_CACHE_TABLE} BY NAME SELECT * FROM _answers")
+            conn.execute(f"INSERT INTO {LLM_CACHE} BY NAME SELECT * FROM _answers")
 
         with self._connect() as conn:
             conn.register("_answers", rows)
             try:
-                write_transaction(conn, work, LLM_CACHE_TABLE)
+                write_transaction(conn, work, LLM_CACHE.name)
             finally:
                 conn.unregister("_answers")
 
