@@ -22,7 +22,7 @@ from asknews_assets.settings import Settings
 from asknews_assets_tests.support.data.synthetic_ner import FEW_STEPS, SIZES, write_synthetic_dataset
 from asknews_assets_tests.support.fakes.upstream import stub_dataset_splits
 
-FIXTURES = Path(__file__).parent / "fixtures" / "benchmarks"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "benchmarks"
 
 
 def test_finetune_then_evaluate_before_and_after(data_dir, tmp_path, instance, warehouse):

@@ -22,7 +22,7 @@ from asknews_assets.models.benchmarks import (
     read_bio,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "benchmarks"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "benchmarks"
 
 
 def _by_name(folder: Path, type_names: TypeNames | None = None):
