@@ -11,11 +11,10 @@ import os
 import re
 from collections.abc import Iterable
 
-from asknews_assets import settings
 
 REDACTED = "[redacted]"
 # Variables that hold secrets by name; the LLM and Hub settings name theirs (ASKNEWS_LLM_API_KEY_ENV,
-# ASKNEWS_HF_TOKEN_ENV), taken from the settings below.
+# ASKNEWS_HF_TOKEN_ENV), read below.
 SECRET_VARIABLES = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "ASKNEWS_CLIENT_SECRET", "ASKNEWS_API_KEY", "OPENAI_API_KEY")
 _SECRET_NAME = re.compile(r"(?:TOKEN|API_KEY|SECRET|PASSWORD)$", re.IGNORECASE)
 # Shorter values would be redacted out of ordinary words.
@@ -25,8 +24,9 @@ MIN_SECRET_CHARS = 8
 def configured_secrets(extra: Iterable[str | None] = ()) -> set[str]:
     """The secret values of this process's environment, and `extra` ones (an explicit API key).
     Values are read here, when a message is redacted, never kept in the settings."""
-    config = settings.current()
-    names = set(SECRET_VARIABLES) | {config.llm_api_key_env or "", config.hf_token_env}
+    # Straight from the environment, not settings.current(): a bad unrelated setting must not hide
+    # the error being redacted behind its own.
+    names = set(SECRET_VARIABLES) | {os.environ.get("ASKNEWS_LLM_API_KEY_ENV", ""), os.environ.get("ASKNEWS_HF_TOKEN_ENV", "HF_TOKEN")}
     names |= {name for name in os.environ if _SECRET_NAME.search(name)}
     values = {os.environ.get(name) for name in names if name} | set(extra)
     return {v for v in values if isinstance(v, str) and len(v) >= MIN_SECRET_CHARS}

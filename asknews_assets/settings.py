@@ -3,7 +3,8 @@
 `current()` reads the environment the first time it is called and validates every value, so a bad
 value stops the code location when it loads, with a message naming the variable, not a run halfway.
 Code that needs a setting asks `current()` (or is handed a `Settings`); nothing else reads
-ASKNEWS_* variables. `Settings.from_env()` builds a fresh one (tests use it, and `clear()` drops the
+ASKNEWS_* variables but ASKNEWS_S3_URL_STYLE, which the warehouse resource reads with the AWS
+credentials. `Settings.from_env()` builds a fresh one (tests use it, and `clear()` drops the
 cached one after they change the environment).
 
 Every path derives from ASKNEWS_DATA_DIR (default: the repository's data/ folder), so that tests and

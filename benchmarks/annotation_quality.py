@@ -59,20 +59,20 @@ def _scripted_llm_answers() -> Callable:
     return responder
 
 
-def _llm_reports(schema, cache: Warehouse) -> tuple[str, dict[str, QualityReport]]:
+def _llm_reports(schema, warehouse: Warehouse) -> tuple[str, dict[str, QualityReport]]:
     from asknews_assets import settings
     from asknews_assets.llm import ChatEndpoint, endpoint_from_settings
     from asknews_assets.resources.annotation import LLMAnnotator
 
     if os.environ.get("ASKNEWS_LLM_BASE_URL") and os.environ.get("ASKNEWS_LLM_MODEL"):
-        annotator = LLMAnnotator(endpoint=endpoint_from_settings(settings.current()), warehouse=cache)
+        annotator = LLMAnnotator(endpoint=endpoint_from_settings(settings.current()), warehouse=warehouse)
         return f"llm ({os.environ['ASKNEWS_LLM_MODEL']})", evaluate_on_gold(lambda docs: annotator.annotate(docs, schema), schema.names)
 
     from asknews_assets_tests.support.fakes.openai_server import FakeOpenAIServer
 
     with FakeOpenAIServer(responder=_scripted_llm_answers(), model="scripted-gold") as server:
         endpoint = ChatEndpoint(base_url=server.base_url, model="scripted-gold", api_key_env="", max_retries=1, backoff_base_s=0.01)
-        annotator = LLMAnnotator(endpoint=endpoint, warehouse=cache)
+        annotator = LLMAnnotator(endpoint=endpoint, warehouse=warehouse)
         reports = evaluate_on_gold(lambda docs: annotator.annotate(docs, schema), schema.names)
     return "llm (scripted server answering the gold entities: pipeline ceiling, no model)", reports
 

@@ -6,7 +6,7 @@ endpoint that fails a share of its calls.
    ingestion must accept and reject, per partition and reason.
 2. A real Dagster webserver and daemon start on a temporary DAGSTER_HOME with deploy/local/dagster.yaml
    (QueuedRunCoordinator, 4 runs in flight), over a temporary warehouse. The LLM summariser
-   (ASKNEWS_SUMMARIZER=llm) points at benchmarks/fault_server.py, which fails --failure-rate of the
+   (ASKNEWS_SUMMARIZER=llm) points at asknews_assets_tests/support/fakes/fault_server.py, which fails --failure-rate of the
    calls with timeouts, 429 + Retry-After, 500, malformed bodies and empty answers.
 3. The source's country x language pairs are registered and a backfill of raw_articles, translated_articles and
    article_summaries over every partition the source holds is launched through GraphQL, as the UI does.
@@ -73,14 +73,14 @@ SOAK_ASSETS = ("raw_articles", "translated_articles", "article_summaries")
 LOCK_ERROR = re.compile(r"Could not set lock|Conflicting lock|WarehouseLockTimeout|CommitConflict")
 # What makes a row unique in each table the soak writes.
 UNIQUE_KEYS = {
-    "raw_articles": "country, language, article_id",
-    "raw_article_rejects": "country, language, source_location",
-    "raw_ingest_stats": "country, language",
-    "translated_articles": "country, language, article_id",
-    "article_summaries": "country, language, article_id",
-    "article_summary_failures": "country, language, article_id",
-    "article_summary_stats": "country, language",
-    "llm_cache": "model, prompt_version, input_hash",
+    tables.RAW_ARTICLES: "country, language, article_id",
+    tables.RAW_ARTICLE_REJECTS: "country, language, source_location",
+    tables.RAW_INGEST_STATS: "country, language",
+    tables.TRANSLATED_ARTICLES: "country, language, article_id",
+    tables.ARTICLE_SUMMARIES: "country, language, article_id",
+    tables.ARTICLE_SUMMARY_FAILURES: "country, language, article_id",
+    tables.ARTICLE_SUMMARY_STATS: "country, language",
+    tables.LLM_CACHE: "model, prompt_version, input_hash",
 }
 MODEL = "fault-model"
 
@@ -278,7 +278,7 @@ def check_warehouse(warehouse: Warehouse, manifest: dict) -> dict:
             "failed_prompts": {_prompt_digest(title, text) for _, title, text in failed},
             "unaccounted": unaccounted,
             "duplicates": {
-                table: scalar(f"SELECT count(*) - count(DISTINCT ({key})) FROM {table}")
+                table.name: scalar(f"SELECT count(*) - count(DISTINCT ({key})) FROM {table}")
                 for table, key in UNIQUE_KEYS.items()
             },
             "client_calls": scalar(f"SELECT sum(new_calls) FROM {tables.ARTICLE_SUMMARY_STATS}"),

@@ -6,7 +6,7 @@ scored on it the way production uses it: its mentions go through the same ground
 convention (`align_mentions`) as `annotated_articles`, then are compared with the gold spans:
 
 - micro and per-type precision / recall / F1 over exact (document, start, end, type) matches, with
-  the GLiNER evaluator's scoring (`gliner_models.evaluation`);
+  the GLiNER evaluator's scoring (`models.evaluation`);
 - every error sorted into one kind: a *boundary* error (right type, overlapping but not the same
   tokens), a *type* error (same tokens, another type), *boundary and type*, a *spurious* span (overlaps
   no gold span) and a *missed* gold span (no prediction overlaps it).

@@ -17,7 +17,8 @@ from asknews_assets.topics.clustering import REDUCTIONS, ClusteringSettings
 from asknews_assets.warehouse import readers, tables
 from asknews_assets.warehouse.resource import Warehouse
 
-INPUTS = tables.Inputs(tables.ARTICLE_EMBEDDINGS, tables.ARTICLE_SUMMARIES)
+# raw_articles: read for the article-id collisions that stop clustering.
+INPUTS = tables.Inputs(tables.ARTICLE_EMBEDDINGS, tables.ARTICLE_SUMMARIES, optional=(tables.RAW_ARTICLES,))
 _CLUSTERING_DEFAULTS = ClusteringSettings()
 
 

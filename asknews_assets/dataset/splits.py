@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from asknews_assets.topics.clustering import NOISE
 from asknews_assets.dataset.export import ALL_SPLITS, EVALUATION_SPLITS, HELDOUT, TEST, TRAIN, VALIDATION
 
 RATIO_SPLITS = (TRAIN, VALIDATION, TEST)
-NOISE_TOPIC = -1
 # Grouping uses a hair lower threshold than the check, so float rounding never separates a pair
 # that the check would then find above the threshold.
 _GROUPING_MARGIN = 1e-6
@@ -103,7 +103,7 @@ def near_duplicate_groups(embeddings: np.ndarray, threshold: float) -> list[int]
 
 def choose_heldout_topics(topic_ids: Sequence[int], settings: SplitSettings) -> list[int]:
     """A seeded choice of topics to hold out; at least one real topic always stays for training."""
-    topics = sorted({int(t) for t in topic_ids if int(t) != NOISE_TOPIC})
+    topics = sorted({int(t) for t in topic_ids if int(t) != NOISE})
     wanted = settings.heldout_topics if settings.heldout_topics is not None else round(settings.heldout_topic_share * len(topics))
     if settings.heldout_topics is None and settings.heldout_topic_share > 0:
         wanted = max(wanted, 1)

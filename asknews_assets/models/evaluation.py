@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from asknews_assets.dataset.export import TEST
 from asknews_assets.models.benchmarks import (
     ZERO_SHOT_BENCHMARKS,
     Benchmark,
@@ -277,7 +278,7 @@ def evaluate_variant(
             )
             cap = plan.max_sentences if benchmark.format != "dataset" else 0  # dataset splits run whole
             rows.append(score_row(variant, version, benchmark, model_name, evaluation, cap))
-            if benchmark.name == "test":
+            if benchmark.name == TEST:
                 for label, scores in evaluation.per_type.items():
                     test_per_type.setdefault(label, {})[model_name] = round(scores.f1, 4)
         del model  # one model in memory at a time

@@ -14,7 +14,7 @@ from typing import Any
 from dagster import MetadataValue
 
 from asknews_assets import settings
-from asknews_assets.dataset.export import load_dataset_export
+from asknews_assets.dataset.export import TRAIN, VALIDATION, load_dataset_export
 from asknews_assets.models.training import TrainingSettings, loss_curve_figure, model_version, train_gliner
 from asknews_assets.metadata import png
 
@@ -39,11 +39,11 @@ def finetune(
     model = base_models.load(variant)
     result = train_gliner(
         model,
-        dataset.split("train"),
+        dataset.split(TRAIN),
         model_dir,
         training,
         entity_types=dataset.entity_types,
-        eval_rows=dataset.split("validation"),
+        eval_rows=dataset.split(VALIDATION),
         report=lambda point: log(f"step {point['step']}: loss {point['loss']:.3f}"),
         keep_checkpoints=keep_checkpoints,
     )

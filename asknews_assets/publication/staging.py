@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from asknews_assets.dataset.export import DatasetExportMismatch, DatasetExportMissing, read_manifest
+from asknews_assets.dataset.export import DatasetExportMismatch, DatasetExportMissing, read_manifest, split_file
 from asknews_assets.publication.bundle import HUB_MANAGED_FILES, Bundle, PublicationError
 from asknews_assets.publication.cards import SplitSummary, dataset_card, model_card
 from asknews_assets.publication.licenses import LicenseConflict, dataset_license
@@ -74,7 +74,7 @@ def stage_dataset(
     files: dict[str, Path] = {}
     summaries, tables = [], []
     for split, expected in manifest["splits"].items():
-        source = dataset_path / f"{validate_split(split)}.parquet"
+        source = dataset_path / split_file(validate_split(split))
         if not source.is_file():
             raise PublicationError(f"{source} does not exist, though the manifest lists split {split!r}")
         shards = shard_split(source, split, work_dir, max_shard_bytes)

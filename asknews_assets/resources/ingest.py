@@ -1,4 +1,4 @@
-"""News sources: one interface, a file implementation here and the AskNews SDK in asknews_source.py.
+"""News sources: one interface, a file implementation here and the AskNews SDK in ingest_asknews.py.
 
 A source answers three questions: which country x language partitions it holds, a fingerprint of
 each (so a sensor can tell when a partition changed), and the records of one partition.

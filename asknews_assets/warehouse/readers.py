@@ -1,8 +1,8 @@
 """Typed readers over the tables of `warehouse.tables`: the joins and shapes more than one stage reads.
 
-Each takes an open connection and returns plain data (frames, arrays, dicts); a reader of a table
-that does not exist yet returns an empty result, and the caller's `Inputs.require` decides whether
-that is an error.
+Each takes an open connection and returns plain data (frames, arrays, dicts). Readers of optional
+tables return an empty result when the table does not exist yet; the others expect the caller's
+`Inputs.require` to have checked that it does.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ Rows = Sequence[dict[str, Any]] | pd.DataFrame
 class Table:
     name: str
     ddl: str
-    asset: str  # the asset that writes it: the graph edge of every reader
+    asset: str  # the asset that writes it: the graph edge of every reader ('' when no one asset does)
     partitioned: bool = False  # by country x language (columns `country`, `language`)
 
     def __str__(self) -> str:
@@ -39,6 +39,8 @@ class Table:
 
     @property
     def key(self) -> AssetKey:
+        if not self.asset:
+            raise ValueError(f"{self.name} is written by several assets: it is no graph edge")
         return AssetKey(self.asset)
 
     def exists(self, conn: duckdb.DuckDBPyConnection) -> bool:

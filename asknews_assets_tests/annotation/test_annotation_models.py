@@ -47,7 +47,7 @@ def test_spacy_types_outside_a_narrowed_schema_are_counted():
     assert row["n_unknown_type"] == row["n_proposed"] - 1 >= 1
 
 
-def test_resources_for_picks_the_backend(monkeypatch):
+def test_build_resources_picks_the_annotation_backend(monkeypatch):
     assert isinstance(build_resources(Settings.from_env(deployment="local"))["annotator"], SpacyAnnotator)
     monkeypatch.setenv("ASKNEWS_ANNOTATOR", "gliner")
     monkeypatch.setenv("ASKNEWS_ANNOTATOR_GLINER_MODEL", "/models/my-gliner")

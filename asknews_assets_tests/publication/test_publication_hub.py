@@ -201,7 +201,7 @@ def test_the_local_folder_holds_exactly_what_the_hub_received(hub, tmp_path):
         assert (remote.tag, remote.files) == (local.tag, local.files)
 
 
-def test_resources_for_each_deployment(monkeypatch, tmp_path):
+def test_build_resources_for_each_deployment(monkeypatch, tmp_path):
     monkeypatch.setenv("ASKNEWS_PUBLISH_DIR", str(tmp_path / "out"))
     local = build_resources(Settings.from_env(deployment="local"))["publisher"]
     assert isinstance(local, LocalFolderPublisher) and local.directory == str(tmp_path / "out")

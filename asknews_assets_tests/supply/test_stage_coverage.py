@@ -119,7 +119,7 @@ def test_an_ingested_but_unenriched_partition_blocks_the_dataset_build(instance,
     assert topics.metadata["partitions_with_gaps"].value == 1  # the dataset-wide asset records the gap too
 
 
-def test_re_ingesting_after_enrichment_makes_the_partition_stale(instance, resources, monkeypatch):
+def test_re_ingesting_after_the_later_stages_makes_the_partition_stale(instance, resources, monkeypatch):
     instance.add_dynamic_partitions("article_pairs", ["es-MX"])
     assert materialize(PER_PARTITION, partition_key="es-MX", instance=instance, resources=resources).success
     assert materialize([raw_articles], partition_key="es-MX", instance=instance, resources=resources).success

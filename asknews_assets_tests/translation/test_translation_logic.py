@@ -269,7 +269,7 @@ def test_unconvertible_models_fail_with_the_setting_to_change(tmp_path, monkeypa
         prepare_model(str(tmp_path / "missing" / "model"), tmp_path, "int8")
 
 
-def test_resources_for_each_deployment(monkeypatch):
+def test_build_resources_for_each_deployment(monkeypatch):
     local = build_resources(Settings.from_env(deployment="local"))["translator"]
     assert isinstance(local, SourceProvidedTranslator) and local.fallback is None
     monkeypatch.setenv("ASKNEWS_CT2_CACHE_DIR", "/tmp/ct2-cache")

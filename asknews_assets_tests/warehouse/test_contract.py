@@ -96,3 +96,8 @@ def test_inputs_give_the_graph_edges_and_the_existence_check_from_one_declaratio
     tables.ARTICLE_SUMMARY_STATS.replace(conn, [])
     with pytest.raises(Failure, match="materialise translated_articles first"):
         inputs.require(conn)
+
+
+def test_a_table_no_one_asset_writes_is_no_graph_edge():
+    with pytest.raises(ValueError, match="llm_cache is written by several assets"):
+        Inputs(tables.LLM_CACHE).deps

@@ -48,7 +48,7 @@ def stub_dataset_splits(path: Path) -> AssetsDefinition:
     return dataset_splits
 
 
-# The annotation stage's inputs: 42 articles over 6 topics plus noise, as topics and enrichment write them.
+# The annotation stage's inputs: 42 articles over 6 topics plus noise, as the topics, summaries and embeddings stages write them.
 PEOPLE = ["Joe Biden", "Emmanuel Macron", "Olaf Scholz", "Giorgia Meloni", "Pedro Sanchez", "Volodymyr Zelensky"]
 PLACES = ["Paris", "Berlin", "Madrid", "Rome", "Kyiv", "London"]
 COUNTRIES = [("FR", "fr"), ("DE", "de"), ("ES", "es"), ("US", "en"), ("UA", "uk")]
@@ -64,7 +64,7 @@ def _summary(i: int) -> str:
 
 @pytest.fixture
 def seeded(warehouse: Warehouse) -> Warehouse:
-    """Upstream tables as the topics and enrichment stages write them: 42 articles, 6 topics plus noise."""
+    """Upstream tables as the topics, summaries and embeddings stages write them: 42 articles, 6 topics plus noise."""
     rng = np.random.default_rng(0)
     start = datetime(2024, 2, 20, tzinfo=timezone.utc)
     sample, summaries, translations, embeddings = [], [], [], []
