@@ -90,6 +90,14 @@ class CheckVerdict:
     failed: tuple[str, ...] = ()
     pending: tuple[str, ...] = ()
 
+    def blocker(self) -> tuple[str, tuple[str, ...]] | None:
+        """What stops publication, and the checks concerned (None: nothing does)."""
+        if self.failed:
+            return "blocking checks failed", self.failed
+        if self.pending:
+            return "blocking checks not evaluated yet", self.pending
+        return None
+
 
 def plain_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
     """Dagster metadata values as plain Python values (text, paths, numbers)."""
@@ -218,12 +226,9 @@ def require_publishable(
 ) -> CheckVerdict:
     """The release's verdict, or ReleaseNotPublishable naming the checks that failed or have not run."""
     verdict = check_verdict(instance, release, repository)
-    if verdict.failed:
-        raise ReleaseNotPublishable(f"{release.describe()}: blocking checks failed: {', '.join(verdict.failed)}")
-    if verdict.pending:
-        raise ReleaseNotPublishable(
-            f"{release.describe()}: blocking checks not evaluated yet: {', '.join(verdict.pending)}"
-        )
+    if blocker := verdict.blocker():
+        what, checks = blocker
+        raise ReleaseNotPublishable(f"{release.describe()}: {what}: {', '.join(checks)}")
     return verdict
 
 

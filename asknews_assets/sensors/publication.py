@@ -73,11 +73,9 @@ def _blocked(
 ) -> str | None:
     """Why these releases may not be published yet (None: they may)."""
     for release in releases:
-        verdict = check_verdict(instance, release, repository)
-        if verdict.failed:
-            return f"{release.describe()}: blocking checks failed ({', '.join(verdict.failed)})"
-        if verdict.pending:
-            return f"{release.describe()}: blocking checks not evaluated yet ({', '.join(verdict.pending)})"
+        if blocker := check_verdict(instance, release, repository).blocker():
+            what, checks = blocker
+            return f"{release.describe()}: {what} ({', '.join(checks)})"
     return None
 
 

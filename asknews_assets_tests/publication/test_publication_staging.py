@@ -12,11 +12,11 @@ import pytest
 from asknews_assets.publication.bundle import Bundle, PublicationError
 from asknews_assets.publication.cards import parse_card, size_category
 from asknews_assets.publication.local import list_files, publish_to_folder, read_refs, repo_path, revision_path
+from asknews_assets.dataset.export import PARQUET_SCHEMA
 from asknews_assets.publication.naming import InvalidName, shard_path, validate_repo_id, version_tag
 from asknews_assets.publication.sharding import shard_split
 from asknews_assets.publication.staging import model_files, stage_dataset, stage_model
 from asknews_assets_tests.support.data.artefacts import (
-    EXPORT_SCHEMA,
     SPLIT_SIZES,
     evaluation_rows,
     export_rows,
@@ -49,22 +49,22 @@ def test_version_tags_and_repo_ids():
 
 def test_shards_are_contiguous_equal_and_deterministic(tmp_path):
     source = tmp_path / "train.parquet"
-    pq.write_table(pa.Table.from_pylist(export_rows("train", 10, "v1"), schema=EXPORT_SCHEMA), source)
+    pq.write_table(pa.Table.from_pylist(export_rows("train", 10, "v1"), schema=PARQUET_SCHEMA), source)
     shards = shard_split(source, "train", tmp_path / "a", max_shard_bytes=source.stat().st_size // 3)
     assert [s.path_in_repo for s in shards] == [f"data/train-0000{i}-of-00004.parquet" for i in range(4)]
     assert [s.rows for s in shards] == [3, 3, 2, 2]
     joined = pa.concat_tables(pq.read_table(s.local) for s in shards)
-    assert joined.equals(pq.read_table(source)) and joined.schema.equals(EXPORT_SCHEMA)
+    assert joined.equals(pq.read_table(source)) and joined.schema.equals(PARQUET_SCHEMA)
     again = shard_split(source, "train", tmp_path / "b", max_shard_bytes=source.stat().st_size // 3)
     assert [s.local.read_bytes() for s in again] == [s.local.read_bytes() for s in shards]
 
 
 def test_an_empty_split_is_one_shard_with_the_schema(tmp_path):
     source = tmp_path / "test.parquet"
-    pq.write_table(EXPORT_SCHEMA.empty_table(), source)
+    pq.write_table(PARQUET_SCHEMA.empty_table(), source)
     (shard,) = shard_split(source, "test", tmp_path)
     assert shard.path_in_repo == "data/test-00000-of-00001.parquet" and shard.rows == 0
-    assert pq.read_table(shard.local).schema.equals(EXPORT_SCHEMA)
+    assert pq.read_table(shard.local).schema.equals(PARQUET_SCHEMA)
 
 
 # Cards.

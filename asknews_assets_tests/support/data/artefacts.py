@@ -11,16 +11,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from safetensors.numpy import save_file
 
+from asknews_assets.dataset.export import DATASET_FILE, MANIFEST_FILE, PARQUET_SCHEMA, split_file
+
 SPLIT_SIZES = {"train": 6, "validation": 2, "test": 2, "test_heldout_topics": 2}
-EXPORT_SCHEMA = pa.schema(
-    [
-        ("article_id", pa.string()),
-        ("tokenized_text", pa.list_(pa.string())),
-        ("ner", pa.list_(pa.struct([("start", pa.int32()), ("end", pa.int32()), ("label", pa.string())]))),
-        ("metadata", pa.struct([(name, pa.string()) for name in
-                                ("source_country", "article_language", "article_pubDate", "topic", "articleId")])),
-    ]
-)  # fmt: skip
 
 
 def export_rows(split: str, n: int, version: str) -> list[dict]:
@@ -47,10 +40,10 @@ def write_dataset_export(folder: Path, version: str, sizes: dict[str, int] = SPL
     document = {}
     for split, n in sizes.items():
         rows = export_rows(split, n, version)
-        pq.write_table(pa.Table.from_pylist(rows, schema=EXPORT_SCHEMA), folder / f"{split}.parquet")
+        pq.write_table(pa.Table.from_pylist(rows, schema=PARQUET_SCHEMA), folder / split_file(split))
         document[split] = [{"tokenized_text": r["tokenized_text"], "ner": [[0, 1, "person"], [3, 3, "location"]],
                             "metadata": r["metadata"]} for r in rows]  # fmt: skip
-    (folder / "asknews_ner.json").write_text(json.dumps(document), encoding="utf-8")
+    (folder / DATASET_FILE).write_text(json.dumps(document), encoding="utf-8")
     total = sum(sizes.values())
     manifest = {
         "version": version,
@@ -81,7 +74,7 @@ def write_dataset_export(folder: Path, version: str, sizes: dict[str, int] = SPL
         "supply": {"de": {"read": 40, "accepted": 30, "rejected": 6, "unroutable": 4, "untranslated": 2, "embedded": 28},
                    "nl": {"read": 5, "accepted": 0, "rejected": 0, "unroutable": 5, "untranslated": 0, "embedded": 0}},
     }  # fmt: skip
-    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (folder / MANIFEST_FILE).write_text(json.dumps(manifest), encoding="utf-8")
     return folder
 
 

@@ -9,6 +9,8 @@ import random
 from pathlib import Path
 from typing import Any
 
+from asknews_assets.dataset.export import DATASET_FILE, MANIFEST_FILE
+
 ENTITY_TYPES = ["person", "organization", "city", "country"]
 # The smallest export and fine-tuning run that still go through every step of training and evaluation.
 SIZES = {"train": 8, "validation": 2, "test": 4, "test_heldout_topics": 3}
@@ -69,11 +71,11 @@ def write_synthetic_dataset(
     splits = {
         name: synthetic_rows(n, seed=seed + index, sentences=sentences) for index, (name, n) in enumerate(sizes.items())
     }
-    (folder / "asknews_ner.json").write_text(json.dumps(splits), encoding="utf-8")
+    (folder / DATASET_FILE).write_text(json.dumps(splits), encoding="utf-8")
     manifest = {
         "version": version,
         "splits": {name: len(rows) for name, rows in splits.items()},
         "entity_types": ENTITY_TYPES,
     }
-    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (folder / MANIFEST_FILE).write_text(json.dumps(manifest), encoding="utf-8")
     return folder
